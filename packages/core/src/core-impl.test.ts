@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MemoryStore, compose, hasCode, jsonCodec, rawCodec, seededRng } from './index.js';
+import type { Envelope, Middleware } from './index.js';
+
+describe('seededRng', () => {
+  it('is deterministic per seed and stays in range', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 1_000_000 }), (seed, n) => {
+        const a = seededRng(seed);
+        const b = seededRng(seed);
+        for (let i = 0; i < 20; i++) {
+          const x = a.int(n);
+          expect(x).toBe(b.int(n));
+          expect(x).toBeGreaterThanOrEqual(0);
+          expect(x).toBeLessThan(n);
+          const f = a.next();
+          expect(f).toBe(b.next());
+          expect(f >= 0 && f < 1).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('different seeds give different streams and bad bounds are typed errors', () => {
+    expect(seededRng(1).next()).not.toBe(seededRng(2).next());
+    expect(() => seededRng(1).int(0)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => seededRng(1.5)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('compose', () => {
+  it('runs middleware outermost first and lets each rewrite the envelope', () => {
+    const order: string[] = [];
+    const tag = (name: string): Middleware => ({
+      name,
+      receive(env, next) {
+        order.push(`${name}>`);
+        const r = next({ ...env, headers: { ...env.headers, [name]: '1' } });
+        order.push(`<${name}`);
+        return r;
+      },
+    });
+    const final = (env: Envelope) => Object.keys(env.headers).join(',');
+    const env = { id: '1', to: { node: 'local', shard: 0, actor: 'k/i' }, type: 't', body: null, headers: {} };
+    const out = compose([tag('a'), { name: 'skip' }, tag('b')], 'receive', final)(env);
+    expect(out).toBe('a,b');
+    expect(order).toEqual(['a>', 'b>', '<b', '<a']);
+  });
+});
+
+describe('codecs', () => {
+  it('json round-trips JSON values and rejects garbage with DECODE_FAILED', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(jsonCodec.decode(jsonCodec.encode(v))).toEqual(JSON.parse(JSON.stringify(v)));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1 }), (bytes) => {
+        try {
+          jsonCodec.decode(bytes);
+        } catch (e) {
+          expect(hasCode(e, 'DECODE_FAILED')).toBe(true);
+        }
+      }),
+    );
+    expect(() => jsonCodec.encode(10n)).toThrowError(expect.objectContaining({ code: 'ENCODE_FAILED' }));
+  });
+
+  it('raw passes bytes through', () => {
+    const b = new Uint8Array([1, 2, 3]);
+    expect(rawCodec.decode(rawCodec.encode(b))).toBe(b);
+  });
+});
+
+describe('MemoryStore', () => {
+  it('copies values and lists by prefix in order', async () => {
+    const s = new MemoryStore();
+    const v = new Uint8Array([1]);
+    await s.put('b/2', v);
+    await s.put('b/1', new Uint8Array([2]));
+    await s.put('a', new Uint8Array([3]));
+    v[0] = 9;
+    expect(await s.get('b/2')).toEqual(new Uint8Array([1]));
+    expect(await s.list('b/')).toEqual(['b/1', 'b/2']);
+    expect(await s.delete('a')).toBe(true);
+    expect(await s.delete('a')).toBe(false);
+    await expect(s.put('', new Uint8Array())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});

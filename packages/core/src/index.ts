@@ -1,0 +1,21 @@
+/**
+ * @packageDocumentation
+ * `@shn/core`: the shn contract. Types, interfaces, errors, the wire format and small
+ * reference implementations (system clock/timer/rng, seeded rng, in-memory store, JSON and
+ * raw codecs). No I/O and no global state.
+ */
+export * from './errors.js';
+export * from './address.js';
+export type * from './envelope.js';
+export type * from './mailbox.js';
+export type * from './clock.js';
+export { systemClock, systemTimer, systemRng } from './system.js';
+export { seededRng } from './seeded-rng.js';
+export type * from './actor.js';
+export * from './middleware.js';
+export type * from './observer.js';
+export type * from './routing.js';
+export type * from './transport.js';
+export * from './codec.js';
+export * from './store.js';
+export type * from './sealer.js';
