@@ -19,3 +19,4 @@ export type * from './transport.js';
 export * from './codec.js';
 export * from './store.js';
 export type * from './sealer.js';
+export * from './wire/index.js';

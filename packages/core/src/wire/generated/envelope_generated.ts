@@ -339,11 +339,11 @@ static startHeadersVector(builder:flatbuffers.Builder, numElems:number) {
 }
 
 static addPriority(builder:flatbuffers.Builder, priority:number) {
-  builder.addFieldInt8(7, priority, 0);
+  builder.addFieldInt8(7, priority, null);
 }
 
 static addDeadline(builder:flatbuffers.Builder, deadline:number) {
-  builder.addFieldFloat64(8, deadline, 0);
+  builder.addFieldFloat64(8, deadline, null);
 }
 
 static addCorrelationId(builder:flatbuffers.Builder, correlationIdOffset:flatbuffers.Offset) {
