@@ -1,0 +1,80 @@
+import { systemClock, toShnError, type Clock } from '@shn/core';
+import { errorReply, type Reply } from '../resp/reply.js';
+import type { ClientSession } from './client-session.js';
+import { arityOk, type CommandContext, type CommandSpec, type ServerStats } from './command-spec.js';
+import { DATA_COMMANDS } from './data-commands.js';
+import { unknownCommand, wrongArity } from './kv-errors.js';
+import { SERVER_COMMANDS } from './server-commands.js';
+import type { ShardBackend } from './shard-backend.js';
+
+/** Options for {@link CommandExecutor}. */
+export interface CommandExecutorOptions {
+  readonly backend: ShardBackend;
+  /** Time source for uptime (default systemClock). */
+  readonly clock?: Clock;
+  /** Server facts for INFO / CONFIG (default: a server with no connections on port 0). */
+  readonly stats?: () => ServerStats;
+}
+
+/** Something that turns a parsed command into a reply; the TCP server depends only on this. */
+export interface CommandRouter {
+  /**
+   * Executes one command (`args[0]` is its name). Synchronous commands (PING, arity errors…)
+   * reply synchronously; shard commands return a promise. Never throws or rejects: every
+   * failure is an error reply.
+   */
+  execute(args: Buffer[], session: ClientSession): Reply | Promise<Reply>;
+}
+
+/**
+ * The command layer: looks up the command (case-insensitive), checks arity with Redis's
+ * exact errors, and runs it against a {@link ShardBackend}. Networking-free and unit-testable.
+ */
+export class CommandExecutor implements CommandRouter {
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  private readonly base: Omit<CommandContext, 'session'>;
+  private readonly lookup = new Map<string, CommandSpec>();
+
+  constructor(options: CommandExecutorOptions) {
+    const commands = new Map<string, CommandSpec>();
+    for (const spec of [...DATA_COMMANDS, ...SERVER_COMMANDS]) commands.set(spec.name, spec);
+    this.commands = commands;
+    const clock = options.clock ?? systemClock;
+    this.base = {
+      backend: options.backend,
+      clock,
+      startedAt: clock.monotonic(),
+      stats: options.stats ?? (() => ({ tcpPort: 0, connectedClients: 0, totalConnections: 0, totalCommands: 0 })),
+      commands,
+    };
+  }
+
+  execute(args: Buffer[], session: ClientSession): Reply | Promise<Reply> {
+    const spec = this.find(args[0]);
+    if (spec === undefined) return unknownCommand(args);
+    if (!arityOk(spec.arity, args.length)) return wrongArity(spec.name);
+    try {
+      const out = spec.run(args, { ...this.base, session });
+      return out instanceof Promise ? out.catch(failureReply) : out;
+    } catch (err) {
+      return failureReply(err);
+    }
+  }
+
+  private find(name: Buffer | undefined): CommandSpec | undefined {
+    if (name === undefined || name.length > 32) return undefined;
+    const raw = name.toString('latin1');
+    let spec = this.lookup.get(raw);
+    if (spec === undefined) {
+      spec = this.commands.get(raw.toLowerCase());
+      if (spec !== undefined && this.lookup.size < 1024) this.lookup.set(raw, spec);
+    }
+    return spec;
+  }
+}
+
+/** A bug or unexpected failure becomes an error reply, never a crash. */
+function failureReply(err: unknown): Reply {
+  const e = toShnError(err);
+  return errorReply(`ERR ${e.code}: ${e.message}`);
+}

@@ -1,0 +1,72 @@
+import type { ShardGauges } from '@shn/core';
+import type { ServerStats } from './command-spec.js';
+
+/** Everything the INFO text is built from. */
+export interface InfoInput {
+  readonly stats: ServerStats;
+  readonly uptimeSeconds: number;
+  readonly gauges: readonly ShardGauges[];
+  /** Per shard: live keys and keys with a TTL (undefined when the shard did not answer). */
+  readonly shardKeys: readonly ({ keys: number; expires: number } | undefined)[];
+}
+
+/** The section names INFO knows, in output order. */
+export const INFO_SECTIONS = ['server', 'clients', 'stats', 'keyspace', 'shards'] as const;
+
+/**
+ * Builds Redis-style INFO text (`# Section` headers, `field:value` lines, CRLF line ends).
+ * `sections` are lower-case names; empty, `default`, `all` or `everything` means every section.
+ * Unknown sections contribute nothing (Redis returns an empty bulk for them).
+ */
+export function infoReport(input: InfoInput, sections: readonly string[]): string {
+  const wanted = sections.length === 0 || sections.some((s) => s === 'all' || s === 'default' || s === 'everything')
+    ? new Set<string>(INFO_SECTIONS)
+    : new Set(sections);
+  const blocks: string[] = [];
+  const { stats } = input;
+  if (wanted.has('server')) {
+    blocks.push(block('Server', [
+      ['redis_version', '7.0.0'],
+      ['shn_kv_version', '0.1.0'],
+      ['redis_mode', 'standalone'],
+      ['os', `${process.platform} ${process.arch}`],
+      ['arch_bits', '64'],
+      ['process_id', String(process.pid)],
+      ['tcp_port', String(stats.tcpPort)],
+      ['uptime_in_seconds', String(Math.floor(input.uptimeSeconds))],
+      ['shards', String(input.gauges.length)],
+    ]));
+  }
+  if (wanted.has('clients')) {
+    blocks.push(block('Clients', [['connected_clients', String(stats.connectedClients)]]));
+  }
+  if (wanted.has('stats')) {
+    blocks.push(block('Stats', [
+      ['total_connections_received', String(stats.totalConnections)],
+      ['total_commands_processed', String(stats.totalCommands)],
+    ]));
+  }
+  if (wanted.has('keyspace')) {
+    let keys = 0;
+    let expires = 0;
+    for (const s of input.shardKeys) {
+      keys += s?.keys ?? 0;
+      expires += s?.expires ?? 0;
+    }
+    blocks.push(block('Keyspace', keys > 0 ? [['db0', `keys=${keys},expires=${expires},avg_ttl=0`]] : []));
+  }
+  if (wanted.has('shards')) {
+    blocks.push(block('Shards', input.gauges.map((g, i) => {
+      const k = input.shardKeys[i];
+      return [
+        `shard${g.shard}`,
+        `state=${g.state},keys=${k === undefined ? '?' : k.keys},processed=${g.processed},mailbox_depth=${g.mailboxDepth},busy_ratio=${g.busyRatio.toFixed(3)},restarts=${g.restarts}`,
+      ] as const;
+    })));
+  }
+  return blocks.join('\r\n');
+}
+
+function block(title: string, fields: readonly (readonly [string, string])[]): string {
+  return `# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`;
+}
