@@ -1,0 +1,112 @@
+import type { MeasureSpan } from '../harness/measure.js';
+import { measureLatencies, measureRate, repeatMeasurement } from '../harness/measure.js';
+import { ResultBuilder } from '../harness/result-builder.js';
+import type { MailboxContender } from './contender.js';
+import { startPiscinaContender } from './piscina-contender.js';
+import { startPostMessageContender } from './post-message-contender.js';
+import { loadRingApi } from './ring-api.js';
+import { startRingContender } from './ring-contender.js';
+import { loadCreateRuntime, startRuntimeContender } from './runtime-contender.js';
+import { makeSetMessages } from './set-message.js';
+
+/** Options of {@link runMailboxBench}. */
+export interface MailboxBenchOptions {
+  /** Smoke mode: tiny counts, one repeat, no warm-up. */
+  readonly quick: boolean;
+  /** Kept repeats per figure (default 5; 1 in quick mode). */
+  readonly repeats?: number | undefined;
+  /** Messages per one-way batch (default 50 000; 2 000 in quick mode). */
+  readonly count?: number | undefined;
+  /** Progress lines go here (default: stderr). */
+  readonly log?: (line: string) => void;
+}
+
+const POOL_SIZE = 4096;
+const PISCINA_IN_FLIGHT = 256;
+
+/**
+ * Runs the mailbox bench: the same `{ type: 'set', key, value }` messages from the main thread
+ * to one worker via postMessage (baseline), Piscina, the shn SPSC ring and, when available,
+ * the full shn runtime; one-way throughput and low-load round-trip p50/p99, repeated, with
+ * ratios against the postMessage baseline measured in this run. Contenders other than the
+ * baseline that cannot start are recorded as skipped; a failing baseline rejects.
+ */
+export async function runMailboxBench(options: MailboxBenchOptions): Promise<ResultBuilder> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const quick = options.quick;
+  const repeats = options.repeats ?? (quick ? 1 : 5);
+  const warmups = quick ? 0 : 1;
+  const batch = options.count ?? (quick ? 2_000 : 50_000);
+  const oneWaySpan: MeasureSpan = quick ? { count: batch } : { durationMs: 1_000, batch };
+  const pipelinedSpan: MeasureSpan = quick ? { count: 1_000 } : { durationMs: 1_000, batch: 5_000 };
+  const roundTrips = quick ? 200 : 5_000;
+  const ringCapacity = 1 << 20;
+  const publishEvery = 64;
+  const config = { repeats, warmups, oneWaySpan, pipelinedSpan, roundTripsPerRepeat: roundTrips, piscinaInFlight: PISCINA_IN_FLIGHT, messagePool: POOL_SIZE, ringCapacity, publishEvery };
+  const result = new ResultBuilder('mailbox', quick, config);
+  const messages = makeSetMessages(POOL_SIZE);
+  const plan = { warmups, repeats };
+
+  const measure = async (id: string, contender: MailboxContender) => {
+    if (contender.oneWay !== undefined) {
+      const oneWay = contender.oneWay.bind(contender);
+      log(`mailbox: ${contender.subject} one-way...`);
+      const rates = await repeatMeasurement(plan, () => measureRate(oneWaySpan, oneWay));
+      result.addFigure(`${id}.oneWay`, contender.subject, 'one-way throughput', 'msg/s', rates, contender.note);
+    }
+    if (contender.pipelinedRoundTrips !== undefined) {
+      const pipelined = contender.pipelinedRoundTrips.bind(contender);
+      log(`mailbox: ${contender.subject} ${PISCINA_IN_FLIGHT} in flight...`);
+      const rates = await repeatMeasurement(plan, () => measureRate(pipelinedSpan, (n) => pipelined(n, PISCINA_IN_FLIGHT)));
+      result.addFigure(`${id}.pipelined`, contender.subject, `round trips, ${PISCINA_IN_FLIGHT} in flight`, 'msg/s', rates, contender.note);
+    }
+    log(`mailbox: ${contender.subject} round trips...`);
+    const lat = await repeatMeasurement(plan, () => measureLatencies(roundTrips, () => contender.roundTrip()));
+    result.addFigure(`${id}.rtt.p50`, contender.subject, 'round trip p50, 1 in flight', 'µs', lat.map((l) => l.p50Us));
+    result.addFigure(`${id}.rtt.p99`, contender.subject, 'round trip p99, 1 in flight', 'µs', lat.map((l) => l.p99Us));
+  };
+
+  const run = async (id: string, start: () => Promise<MailboxContender>, baseline = false) => {
+    let contender: MailboxContender | undefined;
+    try {
+      contender = await start();
+      await measure(id, contender);
+    } catch (e) {
+      if (baseline) throw e;
+      result.skip(id, `failed: ${(e as Error).message}`);
+      log(`mailbox: ${id} failed: ${(e as Error).stack ?? String(e)}`);
+    } finally {
+      await contender?.close();
+    }
+  };
+
+  await run('postMessage', () => startPostMessageContender(messages), true);
+  await run('piscina', () => startPiscinaContender(messages));
+
+  const ringApi = await loadRingApi();
+  if (typeof ringApi === 'string') {
+    result.skip('ring', ringApi);
+  } else {
+    let fullSpins = 0;
+    await run('ring', async () => {
+      const c = await startRingContender(ringApi, messages, { capacity: ringCapacity, publishEvery });
+      return { ...c, oneWay: c.oneWay, roundTrip: c.roundTrip, close: async () => { fullSpins = c.fullSpins; await c.close(); } };
+    });
+    result.note(`shn ring: when the ring is full the main-thread producer publishes, rings the doorbell and spins (busy-retries reserve); it spun ${fullSpins} times in this run. The worker parks on Atomics.waitAsync when empty.`);
+  }
+
+  const createRuntime = await loadCreateRuntime();
+  if (typeof createRuntime === 'string') result.skip('runtime', createRuntime);
+  else await run('runtime', () => startRuntimeContender(createRuntime, messages));
+
+  result.addRatio('ring/postMessage.oneWay', 'shn ring / postMessage, one-way msg/s', 'ring.oneWay', 'postMessage.oneWay', { op: '>=', value: 10 });
+  result.addRatio('ring/postMessage.rtt.p50', 'shn ring / postMessage, round trip p50 (lower is better)', 'ring.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
+  result.addRatio('ring/postMessage.rtt.p99', 'shn ring / postMessage, round trip p99 (lower is better)', 'ring.rtt.p99', 'postMessage.rtt.p99');
+  result.addRatio('piscina/postMessage.rtt.p50', 'Piscina / postMessage, round trip p50', 'piscina.rtt.p50', 'postMessage.rtt.p50');
+  result.addRatio('ring/piscina.throughput', 'shn ring one-way / Piscina 256 in flight, msg/s', 'ring.oneWay', 'piscina.pipelined');
+  result.addRatio('runtime/postMessage.oneWay', 'shn runtime tell / postMessage, one-way msg/s', 'runtime.oneWay', 'postMessage.oneWay');
+  result.addRatio('runtime/postMessage.rtt.p50', 'shn runtime ask / postMessage, round trip p50', 'runtime.rtt.p50', 'postMessage.rtt.p50');
+  result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, encodeInto/TextDecoder for the ring, the runtime's codec for the runtime).`);
+  result.note('One-way throughput counts from the first send until the worker confirms (sync reply) it received and decoded every message.');
+  return result;
+}

@@ -1,0 +1,119 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { ShnError } from '@shn/core';
+import type { MailboxContender } from './contender.js';
+import type { RingApi } from './ring-api.js';
+import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
+import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, measureSetFrame, readSetFrame, writeControlFrame, writeSetFrame } from './set-frame.js';
+import type { SetFrameSizes } from './set-frame.js';
+import { poolMask } from './set-message.js';
+import type { SetMessage } from './set-message.js';
+
+/** Options of the ring contender. */
+export interface RingContenderOptions {
+  /** Data bytes per ring (power of two). */
+  readonly capacity: number;
+  /** Frames written between two publish + doorbell rings. */
+  readonly publishEvery: number;
+}
+
+/**
+ * The shn path: the main thread encodes each message straight into an SpscRing (reserve,
+ * 8-byte header + TextEncoder.encodeInto, commit), publishing and ringing the worker's
+ * Doorbell once per `publishEvery` frames; the worker decodes with TextDecoder. When the ring
+ * is full the producer publishes, rings and SPINS on reserve (busy-retry on the main thread;
+ * the consumer drains on its own core). Round trips go back through a second ring, the main
+ * thread waiting on its own Doorbell (spin then Atomics.waitAsync). Rejects with ShnError
+ * PROTOCOL_ERROR if the worker's count or an echo is wrong, INTERNAL if the worker dies.
+ */
+export async function startRingContender(api: RingApi, messages: readonly SetMessage[], options: RingContenderOptions): Promise<MailboxContender & { readonly fullSpins: number }> {
+  const toWorker = api.SpscRing.create(options.capacity);
+  const workerBell = api.Doorbell.create();
+  const fromWorker = api.SpscRing.create(options.capacity);
+  const mainBell = api.Doorbell.create();
+  const data: RingWorkerData = { inRing: toWorker.buffer, inBell: workerBell.buffer, outRing: fromWorker.buffer, outBell: mainBell.buffer };
+  const worker = new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });
+  let failure: Error | undefined;
+  let pendingSync: ((r: RingSyncReply) => void) | undefined;
+  worker.on('error', (e) => {
+    failure = new ShnError('INTERNAL', 'ring worker failed', { cause: e });
+    mainBell.wake();
+  });
+  worker.on('message', (m: RingSyncReply | 'ready') => {
+    if (m === 'ready') return;
+    const p = pendingSync;
+    pendingSync = undefined;
+    p?.(m);
+  });
+  await once(worker, 'message');
+
+  const mask = poolMask(messages);
+  const sizes: SetFrameSizes = { typeBytes: 0, keyBytes: 0, valueBytes: 0, total: 0 };
+  let cursor = 0;
+  let sent = 0;
+  let fullSpins = 0;
+  const hasReply = () => fromWorker.hasData();
+
+  /** reserve, spinning (publish + ring between tries) while the ring is full. */
+  const reserve = (len: number): number => {
+    let at = toWorker.reserve(len);
+    while (at === -1) {
+      toWorker.publish();
+      workerBell.ring();
+      fullSpins++;
+      if (failure !== undefined) throw failure;
+      at = toWorker.reserve(len);
+    }
+    return at;
+  };
+  const encode = (kind: number, msg: SetMessage) => {
+    const len = measureSetFrame(msg, sizes);
+    writeSetFrame(toWorker.bytes, toWorker.view, reserve(len), kind, msg, sizes);
+    toWorker.commit();
+  };
+  const flush = () => {
+    toWorker.publish();
+    workerBell.ring();
+  };
+
+  return {
+    subject: 'shn ring',
+    note: `SpscRing ${options.capacity} B, publish + doorbell every ${options.publishEvery} frames; full ring: producer publishes, rings and spins on reserve`,
+    get fullSpins() {
+      return fullSpins;
+    },
+    async oneWay(n) {
+      const every = options.publishEvery;
+      for (let i = 0; i < n; i++) {
+        encode(FRAME_SET, messages[cursor++ & mask] as SetMessage);
+        if ((i + 1) % every === 0) flush();
+      }
+      sent += n;
+      const reply = new Promise<RingSyncReply>((resolve) => (pendingSync = resolve));
+      writeControlFrame(toWorker.view, reserve(SET_FRAME_HEADER_BYTES), FRAME_SYNC);
+      toWorker.commit();
+      flush();
+      const r = await reply;
+      if (r.count !== sent) throw new ShnError('PROTOCOL_ERROR', `ring worker counted ${r.count} of ${sent} messages`);
+    },
+    async roundTrip() {
+      const msg = messages[cursor++ & mask] as SetMessage;
+      encode(FRAME_SET_ECHO, msg);
+      flush();
+      sent++;
+      let off = fromWorker.peek();
+      while (off === -1) {
+        await mainBell.wait(hasReply);
+        if (failure !== undefined) throw failure;
+        off = fromWorker.peek();
+      }
+      const back = readSetFrame(fromWorker.bytes, fromWorker.view, off, fromWorker.frameLength);
+      fromWorker.consume();
+      fromWorker.release();
+      if (back.key !== msg.key) throw new ShnError('PROTOCOL_ERROR', 'ring echo does not match the message sent');
+    },
+    async close() {
+      await worker.terminate();
+    },
+  } satisfies MailboxContender & { readonly fullSpins: number };
+}
