@@ -1,0 +1,68 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ShnError } from '@shn/core';
+import { createClientSession } from '../kv/client-session.js';
+import type { CommandRouter } from '../kv/command-executor.js';
+import { Connection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection.js';
+import type { ServerCounters } from './server-counters.js';
+
+/** Options for {@link listenKv}. */
+export interface KvListenOptions {
+  readonly router: CommandRouter;
+  readonly counters: ServerCounters;
+  /** Interface to bind (default 127.0.0.1). */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  readonly limits?: Partial<ConnectionLimits>;
+}
+
+/** A listening RESP server. */
+export interface KvListener {
+  /** The bound port. */
+  readonly port: number;
+  /** Stops accepting, closes every client connection, resolves when the listener is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the RESP TCP server in the calling (main) thread: one {@link Connection} per client.
+ *
+ * @throws ShnError `INVALID_ARGUMENT` for a bad port, `TRANSPORT_FAILED` if binding fails
+ *   (e.g. the port is in use).
+ */
+export function listenKv(options: KvListenOptions): Promise<KvListener> {
+  const { port, counters } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return Promise.reject(new ShnError('INVALID_ARGUMENT', `port must be an integer in [0, 65535], got ${String(port)}`));
+  }
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    counters.connectedClients++;
+    counters.totalConnections++;
+    const addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    new Connection(socket, options.router, createClientSession(counters.nextClientId++, addr), counters, limits);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      counters.connectedClients--;
+    });
+  });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(new ShnError('TRANSPORT_FAILED', `cannot listen on ${options.host ?? '127.0.0.1'}:${port}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(port, options.host ?? '127.0.0.1', () => {
+      server.off('error', onError);
+      const bound = (server.address() as AddressInfo).port;
+      counters.tcpPort = bound;
+      resolve({
+        port: bound,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const s of sockets) s.destroy();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,13 @@
+import type { ServerStats } from '../kv/command-spec.js';
+
+/** Mutable counters the TCP server updates and INFO reads. */
+export class ServerCounters implements ServerStats {
+  tcpPort = 0;
+  connectedClients = 0;
+  totalConnections = 0;
+  totalCommands = 0;
+  /** Connections closed because of a protocol error. */
+  protocolErrors = 0;
+  /** Next CLIENT ID. */
+  nextClientId = 1;
+}
