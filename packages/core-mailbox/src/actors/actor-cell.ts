@@ -2,7 +2,7 @@ import type { ActorBehavior, ActorContext, Address, Envelope, Next, TimerHandle 
 import { BoundedMailbox } from '../mailbox/bounded-mailbox.js';
 import type { ResolvedActorKind } from './actor-kind.js';
 import type { MailboxItem, ReplyFn } from './queued-ask.js';
-import { RestartWindow } from './restart-window.js';
+import type { RestartWindow } from './restart-window.js';
 
 /**
  * Lifecycle of a cell:
