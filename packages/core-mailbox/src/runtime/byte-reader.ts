@@ -1,0 +1,105 @@
+import { ShnError } from '@shn/core';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A bounds-checked cursor over bytes (typically a ring's data region). Every read past
+ * `end` throws `DECODE_FAILED`; nothing here throws anything else.
+ */
+export class ByteReader {
+  bytes: Uint8Array;
+  view: DataView;
+  pos = 0;
+  end = 0;
+
+  constructor(bytes: Uint8Array = new Uint8Array(0)) {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = bytes.length;
+  }
+
+  /** Points the reader at `[offset, offset + length)` of `bytes` (reusing the DataView when the buffer is the same). */
+  reset(bytes: Uint8Array, offset: number, length: number): void {
+    if (bytes !== this.bytes) {
+      this.bytes = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    this.pos = offset;
+    this.end = offset + length;
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.end) {
+      throw new ShnError('DECODE_FAILED', `truncated frame: need ${n} bytes at ${this.pos}, have ${this.end - this.pos}`);
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.pos++] as number;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  str(): string {
+    const n = this.u32();
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    if (n < 32) {
+      let s = '';
+      for (let i = 0; i < n; i++) {
+        const c = this.bytes[start + i] as number;
+        if (c > 0x7f) return this.#utf8(start, n);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return this.#utf8(start, n);
+  }
+
+  #utf8(start: number, n: number): string {
+    try {
+      // TextDecoder cannot read a SharedArrayBuffer view directly; copy small slices.
+      const src = this.bytes.subarray(start, start + n);
+      return decoder.decode(src.buffer instanceof SharedArrayBuffer ? src.slice() : src);
+    } catch (cause) {
+      throw new ShnError('DECODE_FAILED', 'invalid UTF-8 in frame', { cause });
+    }
+  }
+
+  /** A copy of the next length-prefixed blob. */
+  blob(): Uint8Array {
+    const n = this.u32();
+    this.need(n);
+    const out = this.bytes.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}

@@ -1,0 +1,105 @@
+import { ShnError } from '@shn/core';
+
+const encoder = new TextEncoder();
+
+/**
+ * A growable, reusable byte buffer for encoding frames without per-message allocation:
+ * one instance per thread, `reset()` before each frame.
+ */
+export class ByteWriter {
+  bytes: Uint8Array;
+  view: DataView;
+  pos = 0;
+  /** Largest size the buffer may grow to, bytes. */
+  readonly limit: number;
+
+  constructor(initial = 4096, limit = 64 * 1024 * 1024) {
+    this.bytes = new Uint8Array(initial);
+    this.view = new DataView(this.bytes.buffer);
+    this.limit = limit;
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** Makes room for `n` more bytes. Throws `ENCODE_FAILED` past {@link limit}. */
+  ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.bytes.length) return;
+    if (need > this.limit) throw new ShnError('ENCODE_FAILED', `frame exceeds ${this.limit} bytes`);
+    let size = this.bytes.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(Math.min(size, this.limit));
+    next.set(this.bytes.subarray(0, this.pos));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.bytes[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  /** Writes a u32 byte length then the UTF-8 bytes of `s`. */
+  str(s: string): void {
+    const n = s.length;
+    // ASCII fast path: one byte per char, no encoder call for short strings.
+    if (n < 64) {
+      this.ensure(4 + n);
+      const start = this.pos + 4;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        this.bytes[start + i] = c;
+      }
+      if (i === n) {
+        this.view.setUint32(this.pos, n, true);
+        this.pos = start + n;
+        return;
+      }
+    }
+    this.ensure(4 + n * 3);
+    const { written } = encoder.encodeInto(s, this.bytes.subarray(this.pos + 4));
+    this.view.setUint32(this.pos, written, true);
+    this.pos += 4 + written;
+  }
+
+  /** Writes a u32 length then the bytes. */
+  blob(b: Uint8Array): void {
+    this.ensure(4 + b.length);
+    this.view.setUint32(this.pos, b.length, true);
+    this.bytes.set(b, this.pos + 4);
+    this.pos += 4 + b.length;
+  }
+
+  /** The encoded bytes so far (a view; copy before the next reset if you keep it). */
+  view8(): Uint8Array {
+    return this.bytes.subarray(0, this.pos);
+  }
+}

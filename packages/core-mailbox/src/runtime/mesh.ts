@@ -1,0 +1,204 @@
+import { ShnError, systemTimer } from '@shn/core';
+import type { Timer } from '@shn/core';
+import { Doorbell, SpscRing } from '../ring/index.js';
+import type { ByteWriter } from './byte-writer.js';
+
+/**
+ * The shared memory of one node: an SPSC ring per ordered pair of threads (thread 0 is the
+ * main thread, thread i + 1 is shard i) and one doorbell per thread. Created by the main
+ * thread, which owns it for the node's lifetime; shard threads attach to it, and a restarted
+ * shard attaches to the same rings.
+ */
+export interface MeshLayout {
+  readonly threads: number;
+  /** `rings[from * threads + to]`, `null` on the diagonal. */
+  readonly rings: readonly (SharedArrayBuffer | null)[];
+  readonly doorbells: readonly SharedArrayBuffer[];
+}
+
+/** Allocates a mesh for `threads` threads with `ringCapacity` data bytes per ring. */
+export function createMesh(threads: number, ringCapacity: number): MeshLayout {
+  const rings: (SharedArrayBuffer | null)[] = [];
+  for (let from = 0; from < threads; from++) {
+    for (let to = 0; to < threads; to++) rings.push(from === to ? null : SpscRing.create(ringCapacity).buffer);
+  }
+  const doorbells = Array.from({ length: threads }, () => Doorbell.create().buffer);
+  return { threads, rings, doorbells };
+}
+
+/**
+ * Handles one inbound frame; returns false to leave it in the ring for later (back-pressure).
+ * Call `begin()` right before the frame's work starts, so a crash from then on reports the frame
+ * as lost instead of redelivering it.
+ */
+export type FrameHandler = (from: number, bytes: Uint8Array, offset: number, length: number, begin: () => void) => boolean;
+
+/** Frames drained from one ring before moving on to the next (fairness). */
+const BATCH = 256;
+
+/**
+ * One thread's view of the mesh: its outbound ring to every other thread (it is their only
+ * producer) and its inbound ring from every other thread (it is their only consumer).
+ * Sends are batched: frames are committed at once and published, with one doorbell ring
+ * per target, at the end of the current microtask checkpoint.
+ */
+export class MeshEndpoint {
+  readonly self: number;
+  readonly threads: number;
+  readonly #out: (SpscRing | null)[] = [];
+  readonly #in: (SpscRing | null)[] = [];
+  readonly #bells: Doorbell[];
+  readonly #begin: (() => void)[] = [];
+  readonly #dirty: boolean[];
+  #flushScheduled = false;
+  #running = false;
+  #stopped = false;
+  readonly #timer: Timer;
+  readonly #flush = (): void => this.flush();
+
+  constructor(layout: MeshLayout, self: number, timer: Timer = systemTimer) {
+    if (!Number.isInteger(self) || self < 0 || self >= layout.threads) {
+      throw new ShnError('INVALID_ARGUMENT', `thread ${String(self)} is not in a mesh of ${layout.threads}`);
+    }
+    this.self = self;
+    this.threads = layout.threads;
+    this.#timer = timer;
+    for (let t = 0; t < layout.threads; t++) {
+      const o = layout.rings[self * layout.threads + t];
+      const i = layout.rings[t * layout.threads + self];
+      this.#out.push(o ? SpscRing.attach(o) : null);
+      this.#in.push(i ? SpscRing.attach(i) : null);
+    }
+    this.#bells = layout.doorbells.map((b) => Doorbell.attach(b));
+    for (const ring of this.#in) this.#begin.push(ring ? () => ring.beginFrame() : () => undefined);
+    this.#dirty = new Array<boolean>(layout.threads).fill(false);
+  }
+
+  /**
+   * Copies the frame in `w` into the ring towards `to`; published at the next flush.
+   * Returns false (nothing written) when that ring is full.
+   * @throws ShnError `INVALID_ARGUMENT` if the frame exceeds the ring's largest frame.
+   */
+  send(to: number, w: ByteWriter): boolean {
+    const ring = this.#out[to];
+    if (!ring) throw new ShnError('INVALID_ARGUMENT', `no ring from thread ${this.self} to ${to}`);
+    const len = w.pos;
+    if (len > ring.maxFrameSize) {
+      throw new ShnError('INVALID_ARGUMENT', `message of ${len} bytes exceeds the ring's ${ring.maxFrameSize}-byte frame limit`);
+    }
+    const off = ring.reserve(len);
+    if (off < 0) {
+      // Publish what is pending so the consumer can make room, then report full.
+      this.flush();
+      return false;
+    }
+    ring.bytes.set(w.bytes.subarray(0, len), off);
+    ring.commit();
+    this.#dirty[to] = true;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  /** Publishes every ring written since the last flush and rings each target's doorbell once. */
+  flush(): void {
+    this.#flushScheduled = false;
+    for (let t = 0; t < this.threads; t++) {
+      if (!this.#dirty[t]) continue;
+      this.#dirty[t] = false;
+      (this.#out[t] as SpscRing).publish();
+      (this.#bells[t] as Doorbell).ring();
+    }
+  }
+
+  /** True if any inbound ring has a frame. */
+  hasWork(): boolean {
+    for (let t = 0; t < this.threads; t++) if (this.#in[t]?.hasData()) return true;
+    return false;
+  }
+
+  /** Frames queued towards this thread, summed over its inbound rings. */
+  inboundDepth(): number {
+    let d = 0;
+    for (let t = 0; t < this.threads; t++) d += this.#in[t]?.depth ?? 0;
+    return d;
+  }
+
+  /**
+   * Drains inbound rings into `handler` until {@link stop}: batches per ring, yields to the
+   * event loop between batches so timers and I/O run, parks on the doorbell with
+   * `Atomics.waitAsync` when idle (never `Atomics.wait`). `unref` lets the thread exit while parked.
+   */
+  async run(
+    handler: FrameHandler,
+    options: {
+      unref?: boolean;
+      onBatch?: () => void;
+      parkTimeoutMs?: () => number | undefined;
+      /** Checked after each frame: true means "let the work just handed over run before taking the next frame". */
+      settle?: () => boolean;
+    } = {},
+  ): Promise<void> {
+    if (this.#running) throw new ShnError('INVALID_ARGUMENT', 'mesh endpoint is already running');
+    this.#running = true;
+    const hasWork = (): boolean => this.#stopped || this.hasWork();
+    const bell = this.#bells[this.self] as Doorbell;
+    const settle = options.settle;
+    try {
+      while (!this.#stopped) {
+        let did = 0;
+        let blocked = false;
+        for (let t = 0; t < this.threads; t++) {
+          const ring = this.#in[t];
+          if (!ring) continue;
+          let k = 0;
+          for (; k < BATCH; k++) {
+            const off = ring.peek();
+            if (off < 0) break;
+            if (!handler(t, ring.bytes, off, ring.frameLength, this.#begin[t] as () => void)) {
+              blocked = true;
+              break;
+            }
+            ring.consume();
+            // Run what was just delivered (one microtask turn) before taking the next frame, so a
+            // shard never holds more taken-but-unstarted messages than its busy actors need.
+            if (settle?.()) await undefined;
+          }
+          if (k > 0) {
+            ring.release();
+            did += k;
+          }
+        }
+        this.flush();
+        options.onBatch?.();
+        if (this.#stopped) break;
+        if (did > 0) await yieldToEventLoop();
+        else if (blocked) await new Promise<void>((r) => this.#timer.setTimeout(r, 1));
+        else {
+          const timeoutMs = options.parkTimeoutMs?.();
+          await bell.wait(hasWork, timeoutMs === undefined ? { unref: options.unref ?? false } : { unref: options.unref ?? false, timeoutMs });
+        }
+      }
+    } finally {
+      this.#running = false;
+      this.flush();
+    }
+  }
+
+  /** Wakes {@link run} if it is parked, so it runs one more batch (and its `onBatch`). */
+  wake(): void {
+    (this.#bells[this.self] as Doorbell).wake();
+  }
+
+  /** Makes {@link run} return after its current batch. */
+  stop(): void {
+    this.#stopped = true;
+    (this.#bells[this.self] as Doorbell).wake();
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

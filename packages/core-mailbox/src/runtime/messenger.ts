@@ -1,0 +1,322 @@
+import { ShnError, compose, splitActorName, systemClock, systemTimer, toShnError } from '@shn/core';
+import type {
+  ActorRef,
+  Address,
+  AskOptions,
+  Clock,
+  Envelope,
+  Middleware,
+  Next,
+  Router,
+  SendOptions,
+  ShardLoad,
+  Timer,
+  TimerHandle,
+} from '@shn/core';
+import { ByteReader } from './byte-reader.js';
+import { ByteWriter } from './byte-writer.js';
+import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
+import type { FrameFields } from './frame.js';
+import type { MeshEndpoint } from './mesh.js';
+
+/** Delivers an envelope to an actor on this thread (same-shard sends skip the ring). */
+export type LocalDeliver = (
+  env: Envelope,
+  reply: ((error: ShnError | undefined, result: unknown) => void) | undefined,
+) => 'accepted' | 'full' | 'closed';
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: ShnError): void;
+  handle: TimerHandle | undefined;
+  shard: number;
+}
+
+export interface MessengerOptions {
+  readonly mesh: MeshEndpoint;
+  readonly node: string;
+  readonly shards: number;
+  readonly router: Router;
+  readonly middleware: readonly Middleware[];
+  readonly clock?: Clock;
+  readonly timer?: Timer;
+  /** Ask timeout when the caller gives none, ms; `Infinity` for none. */
+  readonly defaultAskTimeoutMs?: number;
+  /** Starting correlation id (differs per thread generation so stale replies never match). */
+  readonly correlationBase?: number;
+  /** Delivery to actors of this thread's own shard, if it hosts one. */
+  readonly local?: LocalDeliver;
+  /** Whether sends are currently refused with `closed`. */
+  readonly isClosed?: () => boolean;
+  /** Reports a shard that is down for good (sends to it are refused). */
+  readonly isShardDown?: (shard: number) => boolean;
+}
+
+/**
+ * Sends envelopes from one thread: placement through the router, send/ask middleware,
+ * encoding into the mesh, correlation of replies and ask timeouts. Shared by the main
+ * thread and every shard thread.
+ */
+export class Messenger {
+  readonly node: string;
+  readonly shards: number;
+  readonly #mesh: MeshEndpoint;
+  readonly #router: Router;
+  readonly #candidates: ShardLoad[];
+  readonly #clock: Clock;
+  readonly #timer: Timer;
+  readonly #writer = new ByteWriter();
+  readonly #reader = new ByteReader();
+  readonly #frame: FrameFields = emptyFrame();
+  readonly #decoded: FrameFields = emptyFrame();
+  readonly #pending = new Map<number, Pending>();
+  readonly #defaultTimeout: number;
+  readonly #local: LocalDeliver | undefined;
+  readonly #isClosed: () => boolean;
+  readonly #isShardDown: (shard: number) => boolean;
+  readonly #sendChain: Next<'accepted' | 'full' | 'closed'>;
+  readonly #askChain: Next<Promise<unknown>>;
+  readonly #hasSendMw: boolean;
+  readonly #hasAskMw: boolean;
+  #correlation: number;
+  /** The caller's own deadline of the envelope being sent (to tell DEADLINE_EXCEEDED from TIMEOUT). */
+  #callerDeadline: number | undefined;
+  #seq = 0;
+
+  constructor(o: MessengerOptions) {
+    this.node = o.node;
+    this.shards = o.shards;
+    this.#mesh = o.mesh;
+    this.#router = o.router;
+    this.#candidates = Array.from({ length: o.shards }, (_, shard) => ({ shard, load: 0 }));
+    this.#clock = o.clock ?? systemClock;
+    this.#timer = o.timer ?? systemTimer;
+    this.#defaultTimeout = o.defaultAskTimeoutMs ?? 30_000;
+    this.#correlation = (o.correlationBase ?? 0) >>> 0;
+    this.#local = o.local;
+    this.#isClosed = o.isClosed ?? (() => false);
+    this.#isShardDown = o.isShardDown ?? (() => false);
+    this.#hasSendMw = o.middleware.some((m) => m.send);
+    this.#hasAskMw = o.middleware.some((m) => m.ask);
+    this.#sendChain = compose(o.middleware, 'send', (env) => this.#dispatchTell(env));
+    this.#askChain = compose(o.middleware, 'ask', (env) => this.#dispatchAsk(env));
+  }
+
+  /** The shard that owns `kind/id`. */
+  shardOf(actor: string): number {
+    const s = this.#router.pick(actor, this.#candidates);
+    if (!Number.isInteger(s) || s < 0 || s >= this.shards) {
+      throw new ShnError('INTERNAL', `router ${this.#router.name} returned shard ${String(s)} of ${this.shards}`);
+    }
+    return s;
+  }
+
+  /** Asks currently waiting for a reply. */
+  get pendingAsks(): number {
+    return this.#pending.size;
+  }
+
+  /** A ref to `kind/id`, placed by the router (or pinned to `shard`). */
+  ref(kind: string, id: string, shard?: number, from?: Address): ActorRef {
+    splitActorName(`${kind}/${id}`);
+    const actor = `${kind}/${id}`;
+    const target = shard ?? this.shardOf(actor);
+    if (!Number.isInteger(target) || target < 0 || target >= this.shards) {
+      throw new ShnError('INVALID_ARGUMENT', `shard must be in [0, ${this.shards - 1}], got ${String(shard)}`);
+    }
+    const address: Address = { node: this.node, shard: target, actor };
+    return {
+      address,
+      tell: (type, body, options) => this.tell(address, type, body, options, from),
+      ask: <R>(type: string, body?: unknown, options?: AskOptions) => this.ask(address, type, body, options, from) as Promise<R>,
+    };
+  }
+
+  /** Fire-and-forget send to `to`. */
+  tell(to: Address, type: string, body: unknown, options: SendOptions | undefined, from?: Address): 'accepted' | 'full' | 'closed' {
+    if (this.#isClosed() || this.#isShardDown(to.shard)) return 'closed';
+    checkType(type);
+    const env = this.#envelope(to, type, body, options, from, undefined);
+    return this.#hasSendMw ? this.#sendChain(env) : this.#dispatchTell(env);
+  }
+
+  /** Request/reply to `to`; see {@link ActorRef.ask}. */
+  ask(to: Address, type: string, body: unknown, options: AskOptions | undefined, from?: Address): Promise<unknown> {
+    if (this.#isClosed()) return Promise.reject(new ShnError('RUNTIME_CLOSED', 'runtime is closed'));
+    if (this.#isShardDown(to.shard)) {
+      return Promise.reject(new ShnError('RUNTIME_FAILED', `shard ${to.shard} is down for good`));
+    }
+    try {
+      checkType(type);
+      if (options?.deadline !== undefined && !(options.deadline > this.#clock.now())) {
+        throw new ShnError('DEADLINE_EXCEEDED', `deadline of ${type} to ${to.actor} passed before it was sent`);
+      }
+      const timeout = options?.timeoutMs ?? this.#defaultTimeout;
+      if (!(timeout > 0)) throw new ShnError('INVALID_ARGUMENT', `timeoutMs must be > 0, got ${String(timeout)}`);
+      this.#correlation = (this.#correlation + 1) >>> 0 || 1;
+      const env = this.#envelope(to, type, body, options, from, String(this.#correlation));
+      return this.#hasAskMw ? this.#askChain(env) : this.#dispatchAsk(env);
+    } catch (e) {
+      return Promise.reject(toShnError(e, 'INVALID_ARGUMENT'));
+    }
+  }
+
+  #envelope(
+    to: Address,
+    type: string,
+    body: unknown,
+    options: SendOptions | AskOptions | undefined,
+    from: Address | undefined,
+    correlationId: string | undefined,
+  ): Envelope {
+    let deadline = options?.deadline;
+    const timeout = (options as AskOptions | undefined)?.timeoutMs;
+    if (correlationId !== undefined && timeout !== undefined && Number.isFinite(timeout)) {
+      const byTimeout = this.#clock.now() + timeout;
+      deadline = deadline === undefined ? byTimeout : Math.min(deadline, byTimeout);
+    }
+    this.#callerDeadline = options?.deadline;
+    const priority = options?.priority;
+    if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
+      throw new ShnError('INVALID_ARGUMENT', `priority must be an integer in [0, 255], got ${String(priority)}`);
+    }
+    return {
+      id: `${this.#mesh.self}:${++this.#seq}`,
+      to,
+      from,
+      type,
+      body,
+      headers: options?.headers ?? {},
+      priority,
+      deadline,
+      correlationId,
+    };
+  }
+
+  #dispatchTell(env: Envelope): 'accepted' | 'full' | 'closed' {
+    if (this.#local !== undefined && env.to.shard === this.#mesh.self - 1) return this.#local(env, undefined);
+    return this.#encodeAndSend(env, FrameKind.Tell, 0) ? 'accepted' : 'full';
+  }
+
+  #dispatchAsk(env: Envelope): Promise<unknown> {
+    const correlation = Number(env.correlationId) >>> 0;
+    const timeout = env.deadline === undefined ? this.#defaultTimeout : Math.max(0, env.deadline - this.#clock.now());
+    const code = env.deadline !== undefined && env.deadline === this.#callerDeadline ? 'DEADLINE_EXCEEDED' : 'TIMEOUT';
+    return new Promise<unknown>((resolve, reject) => {
+      const p: Pending = { resolve, reject, handle: undefined, shard: env.to.shard };
+      if (Number.isFinite(timeout)) {
+        p.handle = this.#timer.setTimeout(() => {
+          if (this.#pending.delete(correlation)) {
+            reject(new ShnError(code, `ask ${env.type} to ${env.to.actor} got no reply within ${Math.round(timeout)} ms`));
+          }
+        }, timeout);
+      }
+      this.#pending.set(correlation, p);
+      if (this.#local !== undefined && env.to.shard === this.#mesh.self - 1) {
+        const r = this.#local(env, (err, result) => this.#settle(correlation, err, result));
+        if (r !== 'accepted') this.#settle(correlation, refused(r, env), undefined);
+        return;
+      }
+      try {
+        if (!this.#encodeAndSend(env, FrameKind.Ask, correlation)) this.#settle(correlation, refused('full', env), undefined);
+      } catch (e) {
+        this.#settle(correlation, toShnError(e, 'ENCODE_FAILED'), undefined);
+      }
+    });
+  }
+
+  #encodeAndSend(env: Envelope, kind: FrameKind, correlation: number): boolean {
+    const f = this.#frame;
+    f.kind = kind;
+    f.priority = env.priority ?? 0;
+    f.correlation = correlation;
+    f.seq = this.#seq;
+    f.sender = this.#mesh.self;
+    f.shard = env.to.shard;
+    f.deadline = env.deadline;
+    f.type = env.type;
+    f.actor = env.to.actor;
+    f.from = env.from?.actor;
+    f.headers = env.headers;
+    f.body = env.body;
+    const w = this.#writer;
+    w.reset();
+    writeFrame(w, f);
+    f.body = undefined;
+    return this.#mesh.send(env.to.shard + 1, w);
+  }
+
+  /**
+   * Sends a reply frame for an ask received from thread `to`. Returns false if the ring was
+   * full (the caller retries later; replies are never dropped silently).
+   */
+  sendReply(to: number, correlation: number, error: ShnError | undefined, result: unknown): boolean {
+    const f = this.#frame;
+    f.kind = error === undefined ? FrameKind.Reply : FrameKind.ReplyError;
+    f.priority = 0;
+    f.correlation = correlation;
+    f.seq = 0;
+    f.sender = this.#mesh.self;
+    f.shard = 0;
+    f.deadline = undefined;
+    f.headers = undefined;
+    f.from = undefined;
+    const w = this.#writer;
+    w.reset();
+    try {
+      f.body = error ?? result;
+      writeFrame(w, f);
+    } catch (e) {
+      // The reply value itself cannot cross threads: tell the asker why instead.
+      f.kind = FrameKind.ReplyError;
+      f.body = toShnError(e, 'ENCODE_FAILED');
+      w.reset();
+      writeFrame(w, f);
+    }
+    f.body = undefined;
+    return this.#mesh.send(to, w);
+  }
+
+  /** Decodes a frame into a reused object (copy what you keep before the next decode). Throws `DECODE_FAILED`. */
+  decode(bytes: Uint8Array, offset: number, length: number): FrameFields {
+    this.#reader.reset(bytes, offset, length);
+    return readFrame(this.#reader, this.#decoded);
+  }
+
+  /** Settles the ask `correlation` (unknown ids are stale replies and are ignored). */
+  settleReply(f: FrameFields): void {
+    if (f.kind === FrameKind.Reply) this.#settle(f.correlation, undefined, f.body);
+    else this.#settle(f.correlation, toShnError(f.body, 'ACTOR_FAILED'), undefined);
+  }
+
+  #settle(correlation: number, error: ShnError | undefined, result: unknown): void {
+    const p = this.#pending.get(correlation);
+    if (p === undefined) return;
+    this.#pending.delete(correlation);
+    if (p.handle !== undefined) this.#timer.clearTimeout(p.handle);
+    if (error !== undefined) p.reject(error);
+    else p.resolve(result);
+  }
+
+  /** Rejects one pending ask (its message was lost). */
+  rejectAsk(correlation: number, error: ShnError): void {
+    this.#settle(correlation, error, undefined);
+  }
+
+  /** Rejects every pending ask, or only those to `shard`. */
+  rejectAll(error: ShnError, shard?: number): void {
+    for (const [c, p] of [...this.#pending]) if (shard === undefined || p.shard === shard) this.#settle(c, error, undefined);
+  }
+}
+
+function checkType(type: unknown): void {
+  if (typeof type !== 'string' || type.length === 0 || type.length > 256) {
+    throw new ShnError('INVALID_ARGUMENT', 'message type must be a non-empty string of at most 256 chars');
+  }
+}
+
+function refused(r: 'full' | 'closed' | 'accepted', env: Envelope): ShnError {
+  return r === 'closed'
+    ? new ShnError('RUNTIME_CLOSED', `runtime is closing; ${env.type} to ${env.to.actor} not sent`)
+    : new ShnError('MAILBOX_FULL', `mailbox of ${env.to.actor} on shard ${env.to.shard} is full`);
+}

@@ -1,0 +1,145 @@
+/**
+ * Entry point of a shard thread. Attaches to the node's rings, loads the system module,
+ * hosts the shard's actors and serves frames until the main thread asks it to drain.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ShnError, systemClock, toShnError } from '@shn/core';
+import type { Address, Envelope, RuntimeEvent } from '@shn/core';
+import { ActorHost } from '../actors/index.js';
+import { FrameKind } from './frame.js';
+import { InflightJournal } from './inflight-journal.js';
+import { jumpHashRouter } from './jump-hash-router.js';
+import { MeshEndpoint } from './mesh.js';
+import { Messenger } from './messenger.js';
+import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './shard-stats.js';
+import { loadSystem } from './system-definition.js';
+import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
+
+const data = workerData as ShardWorkerData;
+const port = parentPort;
+if (port === null) throw new Error('shard-worker must run in a worker thread');
+
+function post(msg: ShardToMain): void {
+  port?.postMessage(msg);
+}
+
+async function main(): Promise<void> {
+  const system = await loadSystem(data.systemUrl);
+  const self = data.shard + 1;
+  const mesh = new MeshEndpoint(data.mesh, self);
+  const journal = new InflightJournal(data.journal);
+  const stats = new Float64Array(data.stats, self * STATS_FIELDS * 8, STATS_FIELDS);
+  const middleware = system.middleware ?? [];
+  let draining = false;
+  let drainDeadline = 0;
+  // Replies that found their ring full wait here; they are retried after every batch.
+  const backlog: Array<{ to: number; correlation: number; error: ShnError | undefined; result: unknown }> = [];
+
+  const messenger: Messenger = new Messenger({
+    mesh,
+    node: data.node,
+    shards: data.shards,
+    router: system.router ?? jumpHashRouter(),
+    middleware,
+    defaultAskTimeoutMs: data.defaultAskTimeoutMs,
+    correlationBase: (data.generation * 0x01000000) >>> 0,
+    local: (env, reply) => host.deliver(env, reply),
+  });
+
+  const emit = (event: RuntimeEvent): void => post({ t: 'event', event });
+  const host: ActorHost = new ActorHost({
+    node: data.node,
+    shard: data.shard,
+    kinds: system.kinds,
+    middleware,
+    refFor: (kind, id) => messenger.ref(kind, id),
+    onEvent: emit,
+    onEscalate: (actor, error) => post({ t: 'escalated', actor, error: error.message }),
+  });
+
+  const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown): void => {
+    if (backlog.length > 0 || !messenger.sendReply(to, correlation, error, result)) {
+      backlog.push({ to, correlation, error, result });
+    }
+  };
+
+  const handle = (from: number, bytes: Uint8Array, offset: number, length: number, begin: () => void): boolean => {
+    let f;
+    try {
+      f = messenger.decode(bytes, offset, length);
+    } catch (e) {
+      emit({ type: 'message-lost', shard: data.shard, at: systemClock.now(), reason: `corrupt frame from thread ${from}: ${toShnError(e).message}` });
+      return true;
+    }
+    if (f.kind === FrameKind.Reply || f.kind === FrameKind.ReplyError) {
+      messenger.settleReply(f);
+      return true;
+    }
+    if (journal.inUse >= journal.slots) return false;
+    begin();
+    const slot = journal.take(from, f.correlation, f.kind, f.type, f.actor);
+    const fromAddr: Address | undefined = f.from === undefined ? undefined : { node: data.node, shard: -1, actor: f.from };
+    const env: Envelope = {
+      id: `${f.sender}:${f.seq}`,
+      to: { node: data.node, shard: data.shard, actor: f.actor },
+      from: fromAddr,
+      type: f.type,
+      body: f.body,
+      headers: f.headers ?? {},
+      priority: f.priority,
+      deadline: f.deadline,
+      correlationId: f.kind === FrameKind.Ask ? String(f.correlation) : undefined,
+    };
+    const correlation = f.correlation;
+    const isAsk = f.kind === FrameKind.Ask;
+    const r = host.deliver(env, (error, result) => {
+      journal.done(slot);
+      if (isAsk) reply(from, correlation, error, result);
+    });
+    if (r === 'full') {
+      journal.done(slot);
+      return false;
+    }
+    if (r === 'closed') {
+      journal.done(slot);
+      if (isAsk) reply(from, correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
+    }
+    return true;
+  };
+
+  const onBatch = (): void => {
+    while (backlog.length > 0) {
+      const b = backlog[0] as (typeof backlog)[number];
+      if (!messenger.sendReply(b.to, b.correlation, b.error, b.result)) break;
+      backlog.shift();
+    }
+    stats[STAT_PROCESSED] = host.processed;
+    stats[STAT_BUSY_MS] = host.busyMs;
+    stats[STAT_QUEUED] = host.queued;
+    stats[STAT_INFLIGHT] = journal.inUse;
+    if (!draining) return;
+    const quiet = host.queued === 0 && journal.inUse === 0 && backlog.length === 0 && !mesh.hasWork();
+    if (quiet || systemClock.now() >= drainDeadline) mesh.stop();
+  };
+
+  port?.on('message', (msg: MainToShard) => {
+    if (msg.t === 'drain') {
+      draining = true;
+      drainDeadline = systemClock.now() + msg.timeoutMs;
+      mesh.wake();
+    }
+  });
+
+  post({ t: 'ready' });
+  await mesh.run(handle, { onBatch, parkTimeoutMs: () => (draining ? 5 : undefined), settle: () => host.queued > 0 });
+  await host.shutdown({ timeoutMs: Math.max(0, drainDeadline - systemClock.now()) });
+  onBatch();
+  mesh.flush();
+  post({ t: 'drained' });
+  port?.close();
+}
+
+main().catch((e: unknown) => {
+  post({ t: 'fatal', error: toShnError(e).message });
+  process.exit(1);
+});

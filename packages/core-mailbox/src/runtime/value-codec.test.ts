@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ShnError, hasCode, isShnError } from '@shn/core';
+import { ByteReader } from './byte-reader.js';
+import { ByteWriter } from './byte-writer.js';
+import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
+import type { FrameFields } from './frame.js';
+import { readValue, writeValue } from './value-codec.js';
+
+const leaf = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string({ unit: 'grapheme' }),
+  fc.bigInt(),
+  fc.uint8Array().map((u) => Buffer.from(u)),
+);
+const value = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    fc.array(tie('v'), { maxLength: 5 }),
+    fc.dictionary(fc.string(), tie('v'), { maxKeys: 5 }),
+  ),
+})).v;
+
+function roundTrip(v: unknown): unknown {
+  const w = new ByteWriter(8);
+  writeValue(w, v);
+  return readValue(new ByteReader(w.view8().slice()));
+}
+
+function onlyDecodeErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(isShnError(e) ? e.code : String(e)).toBe('DECODE_FAILED');
+  }
+}
+
+describe('value codec', () => {
+  it('round-trips every supported value', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(roundTrip(v)).toEqual(v);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps -0, NaN, Maps, nested errors and __proto__ keys', () => {
+    expect(Object.is(roundTrip(-0), -0)).toBe(true);
+    expect(roundTrip(Number.NaN)).toBeNaN();
+    expect(roundTrip(new Map([[1, 'a']]))).toEqual(new Map([[1, 'a']]));
+    const e = roundTrip(new ShnError('TIMEOUT', 'slow', { details: { ms: 3 } })) as ShnError;
+    expect(hasCode(e, 'TIMEOUT')).toBe(true);
+    expect(e.details).toEqual({ ms: 3 });
+    const plain = roundTrip(new TypeError('bad')) as ShnError;
+    expect(hasCode(plain, 'ACTOR_FAILED')).toBe(true);
+    const proto = roundTrip(JSON.parse('{"__proto__": {"x": 1}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(proto)).toEqual(['__proto__']);
+  });
+
+  it('refuses unsendable values with ENCODE_FAILED', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    for (const bad of [() => 1, Symbol('s'), new Date(), cyclic, new (class Foo {})()]) {
+      const w = new ByteWriter();
+      expect(() => writeValue(w, bad)).toThrowError(expect.objectContaining({ code: 'ENCODE_FAILED' }));
+    }
+  });
+
+  it('decodes random bytes to a value or DECODE_FAILED, never anything else', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => onlyDecodeErrors(() => readValue(new ByteReader(b)))), {
+      numRuns: 2000,
+    });
+  });
+
+  it('every truncation of a valid encoding fails cleanly', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const w = new ByteWriter();
+        writeValue(w, v);
+        const bytes = w.view8().slice();
+        for (let n = 0; n < bytes.length; n++) onlyDecodeErrors(() => readValue(new ByteReader(bytes.subarray(0, n))));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+const frameArb: fc.Arbitrary<FrameFields> = fc.record({
+  kind: fc.constantFrom(FrameKind.Tell, FrameKind.Ask, FrameKind.Reply, FrameKind.ReplyError),
+  priority: fc.integer({ min: 0, max: 255 }),
+  correlation: fc.nat({ max: 0xffffffff }),
+  seq: fc.nat({ max: 0xffffffff }),
+  sender: fc.nat({ max: 0xffff }),
+  shard: fc.nat({ max: 0xffff }),
+  deadline: fc.option(fc.double({ noNaN: true }), { nil: undefined }),
+  type: fc.string({ minLength: 1 }),
+  actor: fc.string({ minLength: 1 }),
+  from: fc.option(fc.string(), { nil: undefined }),
+  headers: fc.option(fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }), { nil: undefined }),
+  body: value,
+});
+
+describe('ring frame', () => {
+  it('round-trips (message fields only on tell/ask)', () => {
+    fc.assert(
+      fc.property(frameArb, (f) => {
+        const w = new ByteWriter();
+        writeFrame(w, f);
+        const bytes = w.view8().slice();
+        const r = new ByteReader();
+        r.reset(bytes, 0, bytes.length);
+        const out = readFrame(r, emptyFrame());
+        const isMsg = f.kind === FrameKind.Tell || f.kind === FrameKind.Ask;
+        expect(out.kind).toBe(f.kind);
+        expect(out.correlation).toBe(f.correlation);
+        expect(out.seq).toBe(f.seq);
+        expect(out.deadline).toBe(f.deadline);
+        expect(out.body).toEqual(f.body);
+        expect(out.type).toBe(isMsg ? f.type : '');
+        expect(out.from).toBe(isMsg ? f.from : undefined);
+        const h = f.headers && Object.keys(f.headers).length > 0 && isMsg ? f.headers : undefined;
+        expect(out.headers).toEqual(h);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects random bytes, truncations and single-byte corruptions with DECODE_FAILED only', () => {
+    const read = (b: Uint8Array) => {
+      const r = new ByteReader();
+      r.reset(b, 0, b.length);
+      return readFrame(r, emptyFrame());
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => onlyDecodeErrors(() => read(b))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(frameArb, fc.nat(), fc.integer({ min: 0, max: 255 }), (f, at, byte) => {
+        const w = new ByteWriter();
+        writeFrame(w, f);
+        const bytes = w.view8().slice();
+        onlyDecodeErrors(() => read(bytes.subarray(0, at % bytes.length)));
+        bytes[at % bytes.length] = byte;
+        onlyDecodeErrors(() => read(bytes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses more than 256 headers and non-string header values', () => {
+    const f = emptyFrame();
+    f.type = 't';
+    f.actor = 'k/i';
+    f.headers = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`h${i}`, 'v']));
+    expect(() => writeFrame(new ByteWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    f.headers = { a: 1 as unknown as string };
+    expect(() => writeFrame(new ByteWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});

@@ -1,0 +1,27 @@
+import type { RuntimeEvent } from '@shn/core';
+import type { MeshLayout } from './mesh.js';
+
+/** What the main thread hands a shard thread at start (structured-cloned `workerData`). */
+export interface ShardWorkerData {
+  readonly shard: number;
+  readonly shards: number;
+  readonly node: string;
+  readonly systemUrl: string;
+  readonly mesh: MeshLayout;
+  readonly journal: SharedArrayBuffer;
+  readonly stats: SharedArrayBuffer;
+  /** Incremented on every restart; seeds the correlation ids so stale replies never match. */
+  readonly generation: number;
+  readonly defaultAskTimeoutMs: number;
+}
+
+/** Messages a shard thread posts to the main thread. */
+export type ShardToMain =
+  | { readonly t: 'ready' }
+  | { readonly t: 'event'; readonly event: RuntimeEvent }
+  | { readonly t: 'escalated'; readonly actor: string; readonly error: string }
+  | { readonly t: 'drained' }
+  | { readonly t: 'fatal'; readonly error: string };
+
+/** Messages the main thread posts to a shard thread. */
+export type MainToShard = { readonly t: 'drain'; readonly timeoutMs: number };
