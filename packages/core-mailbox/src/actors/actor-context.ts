@@ -56,7 +56,7 @@ export class ActorCellContext implements ActorContext {
   /**
    * Starts a child of this actor on this shard (or returns a ref to the live actor of that name).
    * @throws ShnError `ACTOR_NOT_FOUND` (unknown kind), `INVALID_ARGUMENT` (bad kind/id or a
-   * per-shard kind), `RUNTIME_CLOSED` (host shutting down).
+   * per-shard kind), `RUNTIME_CLOSED` (host past its shutdown drain).
    */
   spawn(kind: string, id: string): ActorRef {
     return this.#host.spawnChild(this.self.actor, kind, id);

@@ -330,7 +330,7 @@ export class ActorHost {
   }
 
   #spawnChild(parentName: string, kindName: string, id: string): ActorRef {
-    if (this.#closed) throw new ShnError('RUNTIME_CLOSED', `shard ${this.#shard} is shutting down`);
+    if (this.#final) throw new ShnError('RUNTIME_CLOSED', `shard ${this.#shard} is shutting down`);
     const name = actorName(kindName, id);
     const kind = this.#kinds.get(kindName);
     if (kind === undefined) {
