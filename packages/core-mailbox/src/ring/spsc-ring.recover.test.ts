@@ -17,7 +17,7 @@ describe('SpscRing.recoverConsumer (simulated death: the consumer object is aban
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 200 }), // frames before the scenario (moves the wrap position)
-        fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 12 }), // 12 x (4+4+60) + wrap < 1024
         fc.nat(),
         fc.boolean(),
         fc.integer({ min: 0, max: 3 }),

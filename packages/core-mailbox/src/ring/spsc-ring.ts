@@ -358,7 +358,11 @@ export class SpscRing {
     Atomics.store(this.#header, W_CURSOR, pos);
   }
 
-  /** Publishes the consumer position (`Atomics.store` of tail) so the producer can reuse the space. Call per batch. */
+  /**
+   * Publishes the consumer position (`Atomics.store` of tail) so the producer can reuse the space. Call per batch.
+   * (The released-frame counter is stored just before tail; a thread terminated between the two stores leaves
+   * only the {@link depth} gauge off by that batch, never the data.)
+   */
   release(): void {
     Atomics.store(this.#header, W_RELEASED_FRAMES, this.#consumedFrames);
     Atomics.store(this.#header, W_TAIL, this.#pos);
