@@ -4,8 +4,7 @@ import { ShnError } from '@shn/core';
 import type { MailboxContender } from './contender.js';
 import type { RingApi } from './ring-api.js';
 import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
-import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, measureSetFrame, readSetFrame, writeControlFrame, writeSetFrame } from './set-frame.js';
-import type { SetFrameSizes } from './set-frame.js';
+import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, SetFrameReader, SetFrameWriter, writeControlFrame } from './set-frame.js';
 import { poolMask } from './set-message.js';
 import type { SetMessage } from './set-message.js';
 
@@ -15,11 +14,18 @@ export interface RingContenderOptions {
   readonly capacity: number;
   /** Frames written between two publish + doorbell rings. */
   readonly publishEvery: number;
+  /**
+   * `hasData()` checks each side makes before parking on its doorbell (worker and main thread);
+   * undefined = the Doorbell's default (a short spin, then Atomics.waitAsync).
+   */
+  readonly spins?: number | undefined;
+  /** Display name; default `shn ring`. */
+  readonly subject?: string;
 }
 
 /**
  * The shn path: the main thread encodes each message straight into an SpscRing (reserve,
- * 8-byte header + TextEncoder.encodeInto, commit), publishing and ringing the worker's
+ * 8-byte header + TextEncoder.encodeInto via reusable scratch buffers, commit), publishing and ringing the worker's
  * Doorbell once per `publishEvery` frames; the worker decodes with TextDecoder. When the ring
  * is full the producer publishes, rings and SPINS on reserve (busy-retry on the main thread;
  * the consumer drains on its own core). Round trips go back through a second ring, the main
@@ -31,7 +37,8 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
   const workerBell = api.Doorbell.create();
   const fromWorker = api.SpscRing.create(options.capacity);
   const mainBell = api.Doorbell.create();
-  const data: RingWorkerData = { inRing: toWorker.buffer, inBell: workerBell.buffer, outRing: fromWorker.buffer, outBell: mainBell.buffer };
+  const data: RingWorkerData = { inRing: toWorker.buffer, inBell: workerBell.buffer, outRing: fromWorker.buffer, outBell: mainBell.buffer, spins: options.spins };
+  const waitOptions = options.spins === undefined ? {} : { spins: options.spins };
   const worker = new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });
   let failure: Error | undefined;
   let pendingSync: ((r: RingSyncReply) => void) | undefined;
@@ -48,7 +55,8 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
   await once(worker, 'message');
 
   const mask = poolMask(messages);
-  const sizes: SetFrameSizes = { typeBytes: 0, keyBytes: 0, valueBytes: 0, total: 0 };
+  const writer = new SetFrameWriter();
+  const reader = new SetFrameReader();
   let cursor = 0;
   let sent = 0;
   let fullSpins = 0;
@@ -67,8 +75,8 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
     return at;
   };
   const encode = (kind: number, msg: SetMessage) => {
-    const len = measureSetFrame(msg, sizes);
-    writeSetFrame(toWorker.bytes, toWorker.view, reserve(len), kind, msg, sizes);
+    const at = reserve(writer.prepare(msg));
+    writer.writeTo(toWorker.bytes, toWorker.view, at, kind);
     toWorker.commit();
   };
   const flush = () => {
@@ -77,8 +85,8 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
   };
 
   return {
-    subject: 'shn ring',
-    note: `SpscRing ${options.capacity} B, publish + doorbell every ${options.publishEvery} frames; full ring: producer publishes, rings and spins on reserve`,
+    subject: options.subject ?? 'shn ring',
+    note: `SpscRing ${options.capacity} B, publish + doorbell every ${options.publishEvery} frames; ${options.spins === undefined ? 'default doorbell spins' : `${options.spins} spins before parking`}; full ring: producer publishes, rings and spins on reserve`,
     get fullSpins() {
       return fullSpins;
     },
@@ -103,11 +111,11 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
       sent++;
       let off = fromWorker.peek();
       while (off === -1) {
-        await mainBell.wait(hasReply);
+        await mainBell.wait(hasReply, waitOptions);
         if (failure !== undefined) throw failure;
         off = fromWorker.peek();
       }
-      const back = readSetFrame(fromWorker.bytes, fromWorker.view, off, fromWorker.frameLength);
+      const back = reader.read(fromWorker.bytes, fromWorker.view, off, fromWorker.frameLength);
       fromWorker.consume();
       fromWorker.release();
       if (back.key !== msg.key) throw new ShnError('PROTOCOL_ERROR', 'ring echo does not match the message sent');

@@ -6,6 +6,8 @@ export interface RingWorkerData {
   /** worker → main ring (echoes) and the main thread's doorbell. */
   readonly outRing: SharedArrayBuffer;
   readonly outBell: SharedArrayBuffer;
+  /** `hasData()` checks before parking on the doorbell; undefined = the Doorbell's default. */
+  readonly spins: number | undefined;
 }
 
 /** The worker's answer to a FRAME_SYNC (sent with parentPort.postMessage, off the hot path). */

@@ -8,8 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ShnError } from '@shn/core';
 import { loadRingApi } from './ring-api.js';
 import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
-import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, frameKind, measureSetFrame, readSetFrame, writeSetFrame } from './set-frame.js';
-import type { SetFrameSizes } from './set-frame.js';
+import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SetFrameReader, SetFrameWriter, frameKind } from './set-frame.js';
 
 const api = await loadRingApi();
 if (typeof api === 'string') throw new ShnError('UNSUPPORTED', api);
@@ -18,12 +17,14 @@ const inRing = api.SpscRing.attach(data.inRing);
 const inBell = api.Doorbell.attach(data.inBell);
 const outRing = api.SpscRing.attach(data.outRing);
 const outBell = api.Doorbell.attach(data.outBell);
-const sizes: SetFrameSizes = { typeBytes: 0, keyBytes: 0, valueBytes: 0, total: 0 };
+const reader = new SetFrameReader();
+const writer = new SetFrameWriter();
 const RELEASE_EVERY = 256;
 
 let count = 0;
 let checksum = 0;
 const hasData = () => inRing.hasData();
+const waitOptions = data.spins === undefined ? {} : { spins: data.spins };
 
 parentPort?.postMessage('ready');
 for (;;) {
@@ -35,15 +36,15 @@ for (;;) {
       const reply: RingSyncReply = { type: 'synced', count, checksum };
       parentPort?.postMessage(reply);
     } else if (kind === FRAME_SET || kind === FRAME_SET_ECHO) {
-      const msg = readSetFrame(inRing.bytes, inRing.view, off, inRing.frameLength);
+      const msg = reader.read(inRing.bytes, inRing.view, off, inRing.frameLength);
       count++;
       checksum += msg.key.length + msg.value.length;
       inRing.consume();
       if (kind === FRAME_SET_ECHO) {
-        const len = measureSetFrame(msg, sizes);
+        const len = writer.prepare(msg);
         let at = outRing.reserve(len);
         while (at === -1) at = outRing.reserve(len); // the main thread drains echoes one at a time
-        writeSetFrame(outRing.bytes, outRing.view, at, FRAME_SET, msg, sizes);
+        writer.writeTo(outRing.bytes, outRing.view, at, FRAME_SET);
         outRing.commit();
         outRing.publish();
         outBell.ring();
@@ -57,5 +58,5 @@ for (;;) {
     }
   }
   inRing.release();
-  await inBell.wait(hasData);
+  await inBell.wait(hasData, waitOptions);
 }
