@@ -177,6 +177,44 @@ describe('restart policies', () => {
   });
 });
 
+describe('stopping a parent', () => {
+  it('stops its children first (reverse start order), for good, then runs its own stop hook', async () => {
+    const probe = new Probe();
+    const { host, stopped } = testHost({
+      kinds: {
+        sup: { factory: probeActor(probe, 'sup', KIDS), restart: 'transient' },
+        worker: { factory: probeActor(probe, 'worker') },
+      },
+    });
+    await ask(host, 'sup/1', 'get');
+    await ask(host, 'worker/c', 'get');
+    const gone = stopped('sup/1');
+    await ask(host, 'sup/1', 'stop-self');
+    await gone;
+    expect(probe.log.filter((l) => l.startsWith('stop:'))).toEqual(['stop:worker/c', 'stop:worker/b', 'stop:worker/a', 'stop:sup/1']);
+    expect(host.actors()).toEqual([]);
+    for (const [, id] of KIDS) expect(probe.count(`worker/${id}`).factory).toBe(1);
+  });
+
+  it('one-for-all removes a temporary sibling instead of restarting it', async () => {
+    const probe = new Probe();
+    const { host } = testHost({
+      kinds: {
+        sup: { factory: probeActor(probe, 'sup', [['worker', 'a'], ['temp', 't']]), strategy: 'one-for-all' },
+        worker: { factory: probeActor(probe, 'worker') },
+        temp: { factory: probeActor(probe, 'temp'), restart: 'temporary' },
+      },
+    });
+    await ask(host, 'sup/1', 'get');
+    await ask(host, 'temp/t', 'get');
+    await rejectionOf(ask(host, 'worker/a', 'boom'));
+    expect(await ask(host, 'worker/a', 'get')).toBe(0);
+    expect(host.actors().sort()).toEqual(['sup/1', 'worker/a']);
+    expect(probe.count('temp/t').factory).toBe(1);
+    expect(probe.count('worker/a').factory).toBe(2);
+  });
+});
+
 describe('restart intensity and escalation', () => {
   it('child → parent → guardian → onEscalate; the failing actor is stopped and its queued asks rejected', async () => {
     const probe = new Probe();
