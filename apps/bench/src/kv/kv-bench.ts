@@ -60,7 +60,8 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
   const requests = options.requests ?? (quick ? 2_000 : 200_000);
   const requestsFor = (pipeline: number) => (pipeline > 1 && !quick ? requests * 5 : requests);
   const timeoutMs = quick ? 60_000 : 600_000;
-  const config = { repeats, warmups, clients: CLIENTS, keyspace: KEYSPACE, pipelines: PIPELINES, requests: Object.fromEntries(PIPELINES.map((p) => [`P${p}`, requestsFor(p)])) };
+  const ports: Record<string, number> = {};
+  const config = { ports, repeats, warmups, clients: CLIENTS, keyspace: KEYSPACE, pipelines: PIPELINES, requests: Object.fromEntries(PIPELINES.map((p) => [`P${p}`, requestsFor(p)])) };
   const result = new ResultBuilder('kv', quick, config);
   result.note(`redis-benchmark -t set,get -c ${CLIENTS} -n N -r ${KEYSPACE} --csv, with and without -P 16; -r spreads keys over ${KEYSPACE} names so a sharded server sees more than one key.`);
   result.note('Both servers run on this machine next to redis-benchmark (which competes for the same cores); redis-server runs with --save "" --appendonly no.');
@@ -75,11 +76,13 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
   const servers: ServerProcess[] = [];
   try {
     const redisPort = await findFreePort();
+    ports['redis'] = redisPort;
     servers.push(await startServerProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], redisPort));
     if (!existsSync(shnKvMain)) {
       result.skip('shn-kv', `${path.relative(repoRoot, shnKvMain)} not found: build shn-kv (pnpm build at the repo root)`);
     } else {
       const kvPort = await findFreePort();
+      ports['shn-kv'] = kvPort;
       try {
         servers.push(await startServerProcess('shn-kv', process.execPath, [shnKvMain, '--port', String(kvPort), '--admin-port', '0'], kvPort));
       } catch (e) {
