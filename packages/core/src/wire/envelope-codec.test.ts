@@ -183,7 +183,7 @@ describe('envelope frame codec', () => {
         const env = decodeOrTypedError(bytes);
         if (env !== undefined) expectStable(env);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
     for (const notBytes of [null, undefined, 'SHNE', [1, 2, 3], new ArrayBuffer(16), new Uint16Array(8)]) {
       expect(() => decodeEnvelopeFrame(notBytes as never)).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
@@ -199,7 +199,7 @@ describe('envelope frame codec', () => {
           if (out !== undefined) expectStable(out);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 20 },
     );
   });
 
@@ -214,7 +214,7 @@ describe('envelope frame codec', () => {
           if (out !== undefined) expectStable(out);
         }
       }),
-      { numRuns: 30 },
+      { numRuns: 12 },
     );
   });
 
@@ -269,7 +269,7 @@ describe('envelope frame codec', () => {
           if (out !== undefined) expectStable(out);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
     // Whole-word overwrites with extreme offsets at every structural position.
     for (const pos of structural) {

@@ -219,8 +219,9 @@ function readAddress(fb: FbAddress | null, what: string): Address {
 
 function setHeader(headers: Headers, key: string, value: string): void {
   if (Object.prototype.hasOwnProperty.call(headers, key)) decodeFailed(`duplicate header key ${JSON.stringify(key)}`);
-  // defineProperty, not assignment: a `__proto__` key must become an own property, not a prototype.
-  Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+  // A `__proto__` key must become an own property, not replace the prototype.
+  if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+  else headers[key] = value;
 }
 
 function readEnvelope(bytes: Uint8Array): Envelope<Uint8Array> {
