@@ -44,7 +44,7 @@ describe('shn-kv over real sockets and real shard threads', () => {
     expect(await r.getBuffer(Buffer.from([9, 0, 9]))).toEqual(bin);
     expect(await r.set('t', 'x', 'PX', 30)).toBe('OK');
     expect(await r.set('t', 'y', 'NX')).toBeNull();
-    await expect(r.set('t', 'y', 'NX', 'XX' as 'NX')).rejects.toThrow('ERR syntax error');
+    await expect(r.call('set', 't', 'y', 'NX', 'XX')).rejects.toThrow('ERR syntax error');
     await expect(r.call('nosuch', 'a', 'b')).rejects.toThrow("ERR unknown command 'nosuch', with args beginning with: 'a' 'b' ");
   });
 
