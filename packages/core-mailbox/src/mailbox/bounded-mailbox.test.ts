@@ -10,10 +10,10 @@ describe('BoundedMailbox', () => {
     }
   });
 
-  it('behaves like a bounded FIFO queue for any operation sequence', () => {
+  it('behaves like a bounded FIFO queue for any operation sequence (including while it grows)', () => {
     const op = fc.oneof(fc.constant({ kind: 'poll' as const }), fc.integer().map((v) => ({ kind: 'offer' as const, v })));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 16 }), fc.array(op, { maxLength: 200 }), (cap, ops) => {
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.array(op, { maxLength: 400 }), (cap, ops) => {
         const mb = new BoundedMailbox<number>(cap);
         const model: number[] = [];
         for (const o of ops) {

@@ -3,12 +3,13 @@ import type { Mailbox, OfferResult } from '@shn/core';
 
 /**
  * An in-thread bounded FIFO mailbox on a power-of-two ring buffer.
- * `offer` is O(1), never blocks and never allocates; `full` goes back to the caller.
+ * `offer` is amortised O(1) and never blocks; `full` goes back to the caller. The buffer starts
+ * small and doubles up to `capacity`, so thousands of idle actors cost little memory.
  */
 export class BoundedMailbox<T> implements Mailbox<T> {
   readonly capacity: number;
-  readonly #slots: (T | undefined)[];
-  readonly #mask: number;
+  #slots: (T | undefined)[];
+  #mask: number;
   #head = 0; // next slot to read
   #tail = 0; // next slot to write
   #closed = false;
@@ -24,8 +25,9 @@ export class BoundedMailbox<T> implements Mailbox<T> {
     let size = 1;
     while (size < capacity) size *= 2;
     this.capacity = size;
-    this.#mask = size - 1;
-    this.#slots = new Array<T | undefined>(size).fill(undefined);
+    const initial = Math.min(size, 16);
+    this.#mask = initial - 1;
+    this.#slots = new Array<T | undefined>(initial).fill(undefined);
   }
 
   get size(): number {
@@ -38,10 +40,23 @@ export class BoundedMailbox<T> implements Mailbox<T> {
 
   offer(item: T): OfferResult {
     if (this.#closed) return 'closed';
-    if (this.#tail - this.#head >= this.capacity) return 'full';
+    const used = this.#tail - this.#head;
+    if (used >= this.capacity) return 'full';
+    if (used === this.#slots.length) this.#grow();
     this.#slots[this.#tail & this.#mask] = item;
     this.#tail++;
     return 'accepted';
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    const n = this.#tail - this.#head;
+    const next = new Array<T | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < n; i++) next[i] = old[(this.#head + i) & this.#mask];
+    this.#slots = next;
+    this.#mask = next.length - 1;
+    this.#head = 0;
+    this.#tail = n;
   }
 
   poll(): T | undefined {

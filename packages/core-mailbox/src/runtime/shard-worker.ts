@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     refFor: (kind, id) => messenger.ref(kind, id),
     onEvent: emit,
     onEscalate: (actor, error) => post({ t: 'escalated', actor, error: error.message }),
+    // Yield between turns with setImmediate: a 0 ms timer is clamped to ~1 ms by Node.
+    yieldTurn: (fn) => setImmediate(fn),
   });
 
   const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown): void => {
