@@ -2,49 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Builder } from 'flatbuffers';
 import { hasCode, isShnError } from '../errors.js';
-import type { Address } from '../address.js';
 import type { Envelope } from '../envelope.js';
 import { decodeEnvelopeFrame, encodeEnvelopeFrame, envelopeFrameCodec } from './envelope-codec.js';
 import { Address as FbAddress, Envelope as FbEnvelope } from './generated/envelope_generated.js';
+import { envelopeArbitrary } from '../testing/envelope-arbitrary.js';
 import { MAX_ENVELOPE_BODY_BYTES, MAX_ENVELOPE_HEADERS, MAX_ENVELOPE_STRING_BYTES } from './wire-limits.js';
 
-const nodeArb = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,16}$/);
-const kindArb = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,12}$/);
-/** Well-formed strings including astral characters, BOMs and NULs. */
-const textArb = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('', '\uFEFF', '\uFEFFlead', '\0', 'a\0b', '__proto__', 'constructor', '😀', 'ü'),
-);
-const addressArb: fc.Arbitrary<Address> = fc.record({
-  node: nodeArb,
-  shard: fc.integer({ min: -1, max: 65535 }),
-  actor: fc.tuple(kindArb, textArb).map(([k, id]) => `${k}/${id}`),
-});
-const headersArb = fc
-  .array(fc.tuple(textArb, textArb), { maxLength: 6 })
-  .map((pairs) => {
-    const h: Record<string, string> = {};
-    for (const [k, v] of pairs) Object.defineProperty(h, k, { value: v, enumerable: true, writable: true, configurable: true });
-    return h;
-  });
-
-/** Arbitrary valid envelopes, every optional field independently present or absent. */
-export const envelopeArb: fc.Arbitrary<Envelope<Uint8Array>> = fc.record(
-  {
-    id: textArb,
-    to: addressArb,
-    from: addressArb,
-    type: textArb,
-    body: fc.uint8Array({ maxLength: 64 }),
-    headers: headersArb,
-    priority: fc.integer({ min: 0, max: 255 }),
-    deadline: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0, 1_700_000_000_000.5)),
-    correlationId: textArb,
-    replyTo: addressArb,
-  },
-  { requiredKeys: ['id', 'to', 'type', 'body', 'headers'] },
-);
+const envelopeArb = envelopeArbitrary();
 
 const sample: Envelope<Uint8Array> = {
   id: 'msg-1',
