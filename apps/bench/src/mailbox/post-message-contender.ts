@@ -16,20 +16,25 @@ export async function startPostMessageContender(messages: readonly SetMessage[])
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./post-message-worker.js', import.meta.url), { workerData: { port: port2 }, transferList: [port2] });
   await once(worker, 'message');
-  let pending: ((m: SetMessage | PostMessageSyncReply) => void) | undefined;
+  type Reply = SetMessage | PostMessageSyncReply;
+  let pending: { resolve: (m: Reply) => void; reject: (e: Error) => void } | undefined;
   let failure: Error | undefined;
-  worker.on('error', (e) => {
-    failure = new ShnError('INTERNAL', 'postMessage worker failed', { cause: e });
-  });
-  port1.on('message', (m: SetMessage | PostMessageSyncReply) => {
+  const fail = (e: Error) => {
+    failure ??= e;
+    pending?.reject(failure);
+    pending = undefined;
+  };
+  worker.on('error', (e) => fail(new ShnError('INTERNAL', 'postMessage worker failed', { cause: e })));
+  worker.on('exit', (code) => fail(new ShnError('INTERNAL', `postMessage worker exited (${code})`)));
+  port1.on('message', (m: Reply) => {
     const p = pending;
     pending = undefined;
-    p?.(m);
+    p?.resolve(m);
   });
   const next = () =>
-    new Promise<SetMessage | PostMessageSyncReply>((resolve, reject) => {
+    new Promise<Reply>((resolve, reject) => {
       if (failure !== undefined) reject(failure);
-      else pending = resolve;
+      else pending = { resolve, reject };
     });
   let cursor = 0;
   let sent = 0;

@@ -41,16 +41,20 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
   const waitOptions = options.spins === undefined ? {} : { spins: options.spins };
   const worker = new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });
   let failure: Error | undefined;
-  let pendingSync: ((r: RingSyncReply) => void) | undefined;
-  worker.on('error', (e) => {
-    failure = new ShnError('INTERNAL', 'ring worker failed', { cause: e });
+  let pendingSync: { resolve: (r: RingSyncReply) => void; reject: (e: Error) => void } | undefined;
+  const fail = (e: Error) => {
+    failure ??= e;
     mainBell.wake();
-  });
+    pendingSync?.reject(failure);
+    pendingSync = undefined;
+  };
+  worker.on('error', (e) => fail(new ShnError('INTERNAL', 'ring worker failed', { cause: e })));
+  worker.on('exit', (code) => fail(new ShnError('INTERNAL', `ring worker exited (${code})`)));
   worker.on('message', (m: RingSyncReply | 'ready') => {
     if (m === 'ready') return;
     const p = pendingSync;
     pendingSync = undefined;
-    p?.(m);
+    p?.resolve(m);
   });
   await once(worker, 'message');
 
@@ -97,7 +101,10 @@ export async function startRingContender(api: RingApi, messages: readonly SetMes
         if ((i + 1) % every === 0) flush();
       }
       sent += n;
-      const reply = new Promise<RingSyncReply>((resolve) => (pendingSync = resolve));
+      const reply = new Promise<RingSyncReply>((resolve, reject) => {
+        if (failure !== undefined) reject(failure);
+        else pendingSync = { resolve, reject };
+      });
       writeControlFrame(toWorker.view, reserve(SET_FRAME_HEADER_BYTES), FRAME_SYNC);
       toWorker.commit();
       flush();
