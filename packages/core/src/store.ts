@@ -2,7 +2,7 @@ import { ShnError } from './errors.js';
 
 /**
  * A byte key-value store for checkpoints, WALs and event logs.
- * Keys are non-empty strings of at most 1024 UTF-16 units.
+ * Keys are non-empty, well-formed Unicode strings of at most 1024 UTF-16 units.
  */
 export interface Store {
   /** The value, or `undefined` if absent. */
@@ -19,6 +19,10 @@ export interface Store {
 export function assertStoreKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0 || key.length > 1024) {
     throw new ShnError('INVALID_ARGUMENT', `store key must be a non-empty string of at most 1024 chars`);
+  }
+  // A lone surrogate has no UTF-8 form: file or SQL stores would merge distinct keys.
+  if (!(key as string & { isWellFormed(): boolean }).isWellFormed()) {
+    throw new ShnError('INVALID_ARGUMENT', 'store key must be well-formed Unicode (no lone surrogates)');
   }
 }
 
