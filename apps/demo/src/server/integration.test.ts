@@ -186,3 +186,18 @@ describe('shn-kv over real sockets and real shard threads', () => {
     expect(await r.info('server')).toContain('redis_version');
   });
 });
+
+describe('shn-kv limits', () => {
+  it('answers an error (not a crash) for a value larger than a ring frame, and keeps serving', async () => {
+    const s = await startServer({ port: 0, adminPort: 0, shards: 1, ringCapacity: 64 * 1024 });
+    const r = new Redis({ port: s.port, host: '127.0.0.1' });
+    try {
+      await expect(r.set('big', Buffer.alloc(100_000, 1))).rejects.toThrow(/^ERR request too large for a shard message/);
+      expect(await r.set('small', 'ok')).toBe('OK');
+      expect(await r.get('small')).toBe('ok');
+    } finally {
+      r.disconnect();
+      await s.close();
+    }
+  });
+});

@@ -84,7 +84,10 @@ export function backendErrorReply(err: unknown): Reply {
     case 'RUNTIME_FAILED':
       return errorReply('ERR server is shutting down');
     case 'ENCODE_FAILED':
-      return errorReply('ERR request too large for a shard message');
+    case 'INVALID_ARGUMENT':
+      // Our kinds and message types are fixed, so the runtime refusing a request means it
+      // does not fit a ring frame (value larger than about half of ringCapacity).
+      return errorReply(`ERR request too large for a shard message: ${err.message.replace(/[\r\n]/g, ' ')}`);
     default:
       return errorReply(`ERR ${err.code}: ${err.message.replace(/[\r\n]/g, ' ')}`);
   }
