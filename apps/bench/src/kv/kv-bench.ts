@@ -17,7 +17,7 @@ export interface KvBenchOptions {
   readonly quick: boolean;
   /** Kept repeats per figure (default 3; 1 in quick mode). */
   readonly repeats?: number | undefined;
-  /** Requests per redis-benchmark run without pipelining (default 200 000; pipelined runs use 5×). */
+  /** Requests per redis-benchmark run without pipelining (default 100 000; pipelined runs use 5×; the warm-up run a tenth). */
   readonly requests?: number | undefined;
   /** Progress lines go here (default: stderr). */
   readonly log?: (line: string) => void;
@@ -57,7 +57,7 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
   const quick = options.quick;
   const repeats = options.repeats ?? (quick ? 1 : 3);
   const warmups = quick ? 0 : 1;
-  const requests = options.requests ?? (quick ? 2_000 : 200_000);
+  const requests = options.requests ?? (quick ? 2_000 : 100_000);
   const requestsFor = (pipeline: number) => (pipeline > 1 && !quick ? requests * 5 : requests);
   const timeoutMs = quick ? 60_000 : 600_000;
   const ports: Record<string, number> = {};
@@ -97,7 +97,9 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
       for (const server of servers) {
         log(`kv: ${server.name} -P ${pipeline}...`);
         try {
-          const runs = await repeatMeasurement({ warmups, repeats }, () => redisBenchmark(server.port, requestsFor(pipeline), pipeline, timeoutMs));
+          // Warm-up: one run of a tenth of the requests (JIT, connection setup), not counted.
+          for (let w = 0; w < warmups; w++) await redisBenchmark(server.port, Math.max(1_000, Math.floor(requestsFor(pipeline) / 10)), pipeline, timeoutMs);
+          const runs = await repeatMeasurement({ warmups: 0, repeats }, () => redisBenchmark(server.port, requestsFor(pipeline), pipeline, timeoutMs));
           for (const test of TESTS) samples.set(key(server.name, pipeline, test), runs.map((r) => r.get(test) as number));
         } catch (e) {
           if (server.name === 'redis') throw e;
