@@ -14,8 +14,6 @@ import type { BenchResult } from './harness/result-types.js';
 import { hasExecutable } from './kv/redis-tools.js';
 import { shnKvMain } from './kv/kv-bench.js';
 import { pingOnce } from './kv/server-process.js';
-import { loadRingApi } from './mailbox/ring-api.js';
-import { loadCreateRuntime } from './mailbox/runtime-contender.js';
 
 const cli = path.join(benchRoot, 'dist', 'cli.js');
 let outDir = '';
@@ -88,18 +86,10 @@ describe('bench CLI', () => {
     expectWellFormed(json, md, 'mailbox');
     const ids = json.figures.map((f) => f.id);
     expect(ids).toEqual(expect.arrayContaining(['postMessage.oneWay', 'postMessage.rtt.p50', 'postMessage.rtt.p99', 'piscina.pipelined', 'piscina.rtt.p50', 'piscina.rtt.p99']));
-    if (typeof (await loadRingApi()) !== 'string') {
-      expect(ids).toEqual(expect.arrayContaining(['ring.oneWay', 'ring.rtt.p50', 'ring.rtt.p99', 'ringSpin.oneWay']));
-      expect(json.ratios.map((r) => r.id)).toEqual(expect.arrayContaining(['ring/postMessage.oneWay', 'ring/postMessage.rtt.p50']));
-      expect(json.ratios.find((r) => r.id === 'ring/postMessage.oneWay')?.goal).toBe('>= 10');
-    } else {
-      expect(json.skipped.map((s) => s.id)).toContain('ring');
-    }
-    if (typeof (await loadCreateRuntime()) !== 'string') {
-      expect(ids).toEqual(expect.arrayContaining(['runtime.oneWay', 'runtime.rtt.p50', 'runtime.rtt.p99']));
-    } else {
-      expect(json.skipped.map((s) => s.id)).toContain('runtime');
-    }
+    expect(json.skipped).toEqual([]);
+    expect(ids).toEqual(expect.arrayContaining(['ring.oneWay', 'ring.rtt.p50', 'ring.rtt.p99', 'ringSpin.oneWay', 'ringSpin.rtt.p50', 'runtime.oneWay', 'runtime.rtt.p50', 'runtime.rtt.p99']));
+    expect(json.ratios.map((r) => r.id)).toEqual(expect.arrayContaining(['ring/postMessage.oneWay', 'ring/postMessage.rtt.p50', 'runtime/postMessage.oneWay']));
+    expect(json.ratios.find((r) => r.id === 'ring/postMessage.oneWay')?.goal).toBe('>= 10');
     expect(run.stdout).toContain('| subject | metric | median |');
   }, 60_000);
 

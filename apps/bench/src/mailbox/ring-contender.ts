@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { ShnError } from '@shn/core';
 import type { MailboxContender } from './contender.js';
-import type { RingApi } from './ring-api.js';
+import { Doorbell, SpscRing } from '@shn/core-mailbox';
 import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
 import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, SetFrameReader, SetFrameWriter, writeControlFrame } from './set-frame.js';
 import { poolMask } from './set-message.js';
@@ -32,11 +32,11 @@ export interface RingContenderOptions {
  * thread waiting on its own Doorbell (spin then Atomics.waitAsync). Rejects with ShnError
  * PROTOCOL_ERROR if the worker's count or an echo is wrong, INTERNAL if the worker dies.
  */
-export async function startRingContender(api: RingApi, messages: readonly SetMessage[], options: RingContenderOptions): Promise<MailboxContender & { readonly fullSpins: number }> {
-  const toWorker = api.SpscRing.create(options.capacity);
-  const workerBell = api.Doorbell.create();
-  const fromWorker = api.SpscRing.create(options.capacity);
-  const mainBell = api.Doorbell.create();
+export async function startRingContender(messages: readonly SetMessage[], options: RingContenderOptions): Promise<MailboxContender & { readonly fullSpins: number }> {
+  const toWorker = SpscRing.create(options.capacity);
+  const workerBell = Doorbell.create();
+  const fromWorker = SpscRing.create(options.capacity);
+  const mainBell = Doorbell.create();
   const data: RingWorkerData = { inRing: toWorker.buffer, inBell: workerBell.buffer, outRing: fromWorker.buffer, outBell: mainBell.buffer, spins: options.spins };
   const waitOptions = options.spins === undefined ? {} : { spins: options.spins };
   const worker = new Worker(new URL('./ring-worker.js', import.meta.url), { workerData: data });

@@ -6,17 +6,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShnError } from '@shn/core';
-import { loadRingApi } from './ring-api.js';
+import { Doorbell, SpscRing } from '@shn/core-mailbox';
 import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
 import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SetFrameReader, SetFrameWriter, frameKind } from './set-frame.js';
 
-const api = await loadRingApi();
-if (typeof api === 'string') throw new ShnError('UNSUPPORTED', api);
 const data = workerData as RingWorkerData;
-const inRing = api.SpscRing.attach(data.inRing);
-const inBell = api.Doorbell.attach(data.inBell);
-const outRing = api.SpscRing.attach(data.outRing);
-const outBell = api.Doorbell.attach(data.outBell);
+const inRing = SpscRing.attach(data.inRing);
+const inBell = Doorbell.attach(data.inBell);
+const outRing = SpscRing.attach(data.outRing);
+const outBell = Doorbell.attach(data.outBell);
 const reader = new SetFrameReader();
 const writer = new SetFrameWriter();
 const RELEASE_EVERY = 256;

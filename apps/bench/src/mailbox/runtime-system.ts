@@ -2,16 +2,11 @@
  * The shn runtime system module for the mailbox bench: one `sink` actor per shard that counts
  * `set` messages (reading key and value), returns the body for an ask (the echo), and answers
  * `count` with how many sets it has received. Imported by every shard worker and the main
- * thread. Loaded dynamically so the bench builds before core-mailbox exports `defineSystem`.
+ * thread; starts nothing at import time.
  */
 import { ShnError } from '@shn/core';
 import type { ActorBehavior, Envelope } from '@shn/core';
-
-const CORE_MAILBOX = '@shn/core-mailbox';
-const mod = (await import(CORE_MAILBOX)) as { defineSystem?: (definition: unknown) => unknown };
-if (typeof mod.defineSystem !== 'function') {
-  throw new ShnError('UNSUPPORTED', `${CORE_MAILBOX} does not export defineSystem`);
-}
+import { defineSystem } from '@shn/core-mailbox';
 
 function sink(): ActorBehavior {
   let count = 0;
@@ -30,4 +25,4 @@ function sink(): ActorBehavior {
   };
 }
 
-export default mod.defineSystem({ kinds: { sink: { mode: 'per-shard', factory: sink } } });
+export default defineSystem({ kinds: { sink: { mode: 'per-shard', factory: sink } } });
