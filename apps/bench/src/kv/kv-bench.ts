@@ -59,7 +59,7 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
   const warmups = quick ? 0 : 1;
   const requests = options.requests ?? (quick ? 2_000 : 100_000);
   const requestsFor = (pipeline: number) => (pipeline > 1 && !quick ? requests * 5 : requests);
-  const timeoutMs = quick ? 60_000 : 600_000;
+  const timeoutMs = quick ? 30_000 : 600_000;
   const ports: Record<string, number> = {};
   const config = { ports, repeats, warmups, clients: CLIENTS, keyspace: KEYSPACE, pipelines: PIPELINES, requests: Object.fromEntries(PIPELINES.map((p) => [`P${p}`, requestsFor(p)])) };
   const result = new ResultBuilder('kv', quick, config);
