@@ -1,0 +1,66 @@
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { isShnError } from '@shn/core';
+import { runCommand } from './child-process-run.js';
+import { RESERVED_PORTS, findFreePort } from './free-port.js';
+import { pingOnce, startServerProcess } from './server-process.js';
+
+const codeOf = (e: unknown) => (isShnError(e) ? e.code : `not a ShnError: ${String(e)}`);
+
+/** A tiny RESP server in a child process: answers every command with +PONG. */
+const fakeRedis = (port: number) =>
+  `require('net').createServer((s) => s.on('data', () => s.write('+PONG\\r\\n'))).listen(${port}, '127.0.0.1')`;
+
+describe('findFreePort', () => {
+  it('returns bindable ports that are never reserved', async () => {
+    for (let i = 0; i < 5; i++) {
+      const port = await findFreePort();
+      expect(RESERVED_PORTS.has(port)).toBe(false);
+      const server = net.createServer();
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('runCommand', () => {
+  it('collects stdout of a successful command', async () => {
+    const out = await runCommand(process.execPath, ['-e', 'process.stdout.write("hello")'], 10_000);
+    expect(out.stdout).toBe('hello');
+  });
+
+  it('rejects INTERNAL on a non-zero exit, with its stderr', async () => {
+    const err = await runCommand(process.execPath, ['-e', 'console.error("boom"); process.exit(3)'], 10_000).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('INTERNAL');
+    expect((err as Error).message).toContain('boom');
+  });
+
+  it('rejects TIMEOUT and kills a command that runs too long', async () => {
+    const err = await runCommand(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], 200).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('TIMEOUT');
+  });
+});
+
+describe('startServerProcess', () => {
+  it('resolves once the server answers PING, and stop() makes it go away', async () => {
+    const port = await findFreePort();
+    const server = await startServerProcess('fake', process.execPath, ['-e', fakeRedis(port)], port);
+    expect(await pingOnce(port)).toBe(true);
+    await server.stop();
+    expect(await pingOnce(port)).toBe(false);
+    await server.stop(); // idempotent
+  });
+
+  it('rejects INTERNAL when the process exits before listening', async () => {
+    const port = await findFreePort();
+    const err = await startServerProcess('dies', process.execPath, ['-e', 'console.log("bye"); process.exit(1)'], port).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('INTERNAL');
+    expect((err as Error).message).toContain('bye');
+  });
+
+  it('rejects TIMEOUT (and stops the process) when it never answers', async () => {
+    const port = await findFreePort();
+    const err = await startServerProcess('mute', process.execPath, ['-e', 'setInterval(() => {}, 1000)'], port, 300).catch((e: unknown) => e);
+    expect(codeOf(err)).toBe('TIMEOUT');
+  });
+});
