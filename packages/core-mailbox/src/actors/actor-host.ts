@@ -121,6 +121,8 @@ export class ActorHost {
   #readyHead: ActorCell | undefined;
   #readyTail: ActorCell | undefined;
   #pumpState = PUMP_IDLE;
+  /** True inside {@link deliverNow}: the caller runs the pump itself, so no microtask is queued. */
+  #driving = false;
 
   #queued = 0;
   #processed = 0;
@@ -245,7 +247,7 @@ export class ActorHost {
    * for good) is reported as a 'message-lost' event.
    * @throws ShnError `INVALID_ARGUMENT` if `reply` is neither undefined nor a function.
    */
-  deliver(env: Envelope, reply?: (error: ShnError | undefined, result: unknown) => void): 'accepted' | 'full' | 'closed' {
+  deliver(env: Envelope, reply?: ReplyFn): 'accepted' | 'full' | 'closed' {
     if (reply !== undefined && typeof reply !== 'function') {
       throw new ShnError('INVALID_ARGUMENT', 'reply must be a function');
     }
@@ -265,6 +267,25 @@ export class ActorHost {
     this.#queued++;
     if (!cell.scheduled) this.#schedule(cell);
     return 'accepted';
+  }
+
+  /**
+   * {@link deliver}, then runs ready actors right away instead of in a later microtask, so a
+   * synchronous `receive` has finished when this returns. The shard loop uses it to hand over one
+   * frame at a time without an `await` per frame. Same results and reply rules as `deliver`
+   * (`reply` is still never called synchronously from inside the `deliver` step itself).
+   */
+  deliverNow(env: Envelope, reply?: ReplyFn): 'accepted' | 'full' | 'closed' {
+    if (this.#pumpState === PUMP_RUNNING) return this.deliver(env, reply);
+    this.#driving = true;
+    let result: 'accepted' | 'full' | 'closed';
+    try {
+      result = this.deliver(env, reply);
+    } finally {
+      this.#driving = false;
+    }
+    if (this.#readyHead !== undefined) this.#pump();
+    return result;
   }
 
   /**
@@ -373,7 +394,7 @@ export class ActorHost {
     if (this.#readyTail === undefined) this.#readyHead = cell;
     else this.#readyTail.nextReady = cell;
     this.#readyTail = cell;
-    if (this.#pumpState === PUMP_IDLE) {
+    if (this.#pumpState === PUMP_IDLE && !this.#driving) {
       this.#pumpState = PUMP_QUEUED;
       queueMicrotask(this.#pump);
     }
@@ -501,7 +522,7 @@ export class ActorHost {
     cell.currentEnv = undefined;
     cell.currentReply = undefined;
     this.#processed++;
-    if (reply !== undefined) this.#reply(reply, undefined, result);
+    if (reply !== undefined) this.#reply(reply, undefined, result, env);
     if (cell.stopRequested) void this.#gracefulStop(cell, 'supervise');
   }
 
@@ -523,7 +544,7 @@ export class ActorHost {
         this.#receiveFailed(cell, env, reply, value);
       } else {
         this.#processed++;
-        if (reply !== undefined) this.#reply(reply, undefined, value);
+        if (reply !== undefined) this.#reply(reply, undefined, value, env);
         if (cell.stopRequested) void this.#gracefulStop(cell, 'supervise');
       }
     }
@@ -541,7 +562,7 @@ export class ActorHost {
   #receiveFailed(cell: ActorCell, env: Envelope, reply: ReplyFn | undefined, e: unknown): void {
     this.#processed++;
     const error = this.#failure(cell, e, env.type);
-    if (reply !== undefined) this.#reply(reply, error, undefined);
+    if (reply !== undefined) this.#reply(reply, error, undefined, env);
     this.#crashed(cell, error);
   }
 
@@ -629,11 +650,17 @@ export class ActorHost {
       this.#inflight--;
     }
     const reply = cell.currentReply;
+    const current = cell.currentEnv;
     cell.currentEnv = undefined;
     cell.currentReply = undefined;
     cell.inStart = false;
-    if (reply !== undefined) {
-      this.#reply(reply, new ShnError('ACTOR_FAILED', `${cell.name} was terminated while handling the message: ${why.message}`, { cause: why }), undefined);
+    if (reply !== undefined && current !== undefined) {
+      this.#reply(
+        reply,
+        new ShnError('ACTOR_FAILED', `${cell.name} was terminated while handling the message: ${why.message}`, { cause: why }),
+        undefined,
+        current,
+      );
     }
     cell.behavior = undefined;
     cell.stopRequested = false;
@@ -828,7 +855,7 @@ export class ActorHost {
 
   /** Rejects an ask with `error`, or reports a tell as lost; `always` also reports lost asks. */
   #lose(env: Envelope, reply: ReplyFn | undefined, error: ShnError, always = false): void {
-    if (reply !== undefined) this.#reply(reply, error, undefined);
+    if (reply !== undefined) this.#reply(reply, error, undefined, env);
     if (reply === undefined || always) {
       this.#emit({
         type: 'message-lost',
@@ -843,7 +870,7 @@ export class ActorHost {
   /** An envelope that cannot be queued anywhere (unknown kind, malformed address). */
   #refuse(env: Envelope, reply: ReplyFn | undefined, error: ShnError): void {
     if (reply !== undefined) {
-      queueMicrotask(() => this.#reply(reply, error, undefined));
+      queueMicrotask(() => this.#reply(reply, error, undefined, env));
       return;
     }
     const e = env as Partial<Envelope> | null | undefined;
@@ -856,9 +883,9 @@ export class ActorHost {
     });
   }
 
-  #reply(reply: ReplyFn, error: ShnError | undefined, result: unknown): void {
+  #reply(reply: ReplyFn, error: ShnError | undefined, result: unknown, env: Envelope): void {
     try {
-      reply(error, result);
+      reply(error, result, env);
     } catch (e) {
       this.#log.error('reply callback threw', { error: errorText(e) });
     }

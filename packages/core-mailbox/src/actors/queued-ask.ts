@@ -1,7 +1,10 @@
 import type { Envelope, ShnError } from '@shn/core';
 
-/** How an ask's outcome is reported: exactly once, with an error or with the result. */
-export type ReplyFn = (error: ShnError | undefined, result: unknown) => void;
+/**
+ * How an ask's outcome is reported: exactly once, with an error or with the result, plus the
+ * envelope it answers (so one shared function can serve every message without a closure each).
+ */
+export type ReplyFn = (error: ShnError | undefined, result: unknown, env: Envelope) => void;
 
 /**
  * An ask waiting in a mailbox: the envelope plus its reply callback. Tells are queued as bare

@@ -75,11 +75,12 @@ export class MeshEndpoint {
   }
 
   /**
-   * Copies the frame in `w` into the ring towards `to`; published at the next flush.
+   * Copies the frame in `w` into the ring towards `to`; published at the next flush, or at once
+   * with `publishNow` (replies: a crash later in the batch must not swallow a finished ask's answer).
    * Returns false (nothing written) when that ring is full.
    * @throws ShnError `INVALID_ARGUMENT` if the frame exceeds the ring's largest frame.
    */
-  send(to: number, w: ByteWriter): boolean {
+  send(to: number, w: ByteWriter, publishNow = false): boolean {
     const ring = this.#out[to];
     if (!ring) throw new ShnError('INVALID_ARGUMENT', `no ring from thread ${this.self} to ${to}`);
     const len = w.pos;
@@ -94,6 +95,11 @@ export class MeshEndpoint {
     }
     ring.bytes.set(w.bytes.subarray(0, len), off);
     ring.commit();
+    if (publishNow) {
+      ring.publish();
+      (this.#bells[to] as Doorbell).ring();
+      return true;
+    }
     this.#dirty[to] = true;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -137,15 +143,12 @@ export class MeshEndpoint {
       unref?: boolean;
       onBatch?: () => void;
       parkTimeoutMs?: () => number | undefined;
-      /** Checked after each frame: true means "let the work just handed over run before taking the next frame". */
-      settle?: () => boolean;
     } = {},
   ): Promise<void> {
     if (this.#running) throw new ShnError('INVALID_ARGUMENT', 'mesh endpoint is already running');
     this.#running = true;
     const hasWork = (): boolean => this.#stopped || this.hasWork();
     const bell = this.#bells[this.self] as Doorbell;
-    const settle = options.settle;
     try {
       while (!this.#stopped) {
         let did = 0;
@@ -162,9 +165,6 @@ export class MeshEndpoint {
               break;
             }
             ring.consume();
-            // Run what was just delivered (one microtask turn) before taking the next frame, so a
-            // shard never holds more taken-but-unstarted messages than its busy actors need.
-            if (settle?.()) await undefined;
           }
           if (k > 0) {
             ring.release();

@@ -14,6 +14,7 @@ import type {
   TimerHandle,
 } from '@shn/core';
 import { ByteReader } from './byte-reader.js';
+import { NO_HEADERS, OutboundEnvelope } from './envelopes.js';
 import { ByteWriter } from './byte-writer.js';
 import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
 import type { FrameFields } from './frame.js';
@@ -180,17 +181,18 @@ export class Messenger {
     if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
       throw new ShnError('INVALID_ARGUMENT', `priority must be an integer in [0, 255], got ${String(priority)}`);
     }
-    return {
-      id: `${this.#mesh.self}:${++this.#seq}`,
+    return new OutboundEnvelope(
       to,
       from,
       type,
       body,
-      headers: options?.headers ?? {},
+      options?.headers ?? NO_HEADERS,
       priority,
       deadline,
       correlationId,
-    };
+      this.#mesh.self,
+      ++this.#seq,
+    );
   }
 
   #dispatchTell(env: Envelope): 'accepted' | 'full' | 'closed' {
@@ -274,7 +276,7 @@ export class Messenger {
       writeFrame(w, f);
     }
     f.body = undefined;
-    return this.#mesh.send(to, w);
+    return this.#mesh.send(to, w, true);
   }
 
   /** Decodes a frame into a reused object (copy what you keep before the next decode). Throws `DECODE_FAILED`. */

@@ -4,8 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShnError, systemClock, toShnError } from '@shn/core';
-import type { Address, Envelope, RuntimeEvent } from '@shn/core';
+import type { Envelope, RuntimeEvent } from '@shn/core';
 import { ActorHost } from '../actors/index.js';
+import { InboundEnvelope, NO_HEADERS } from './envelopes.js';
 import { FrameKind } from './frame.js';
 import { InflightJournal } from './inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
@@ -65,6 +66,17 @@ async function main(): Promise<void> {
     }
   };
 
+  /** One shared completion callback for every message (no closure per message). */
+  const finished = (error: ShnError | undefined, result: unknown, done: Envelope): void => {
+    if (!(done instanceof InboundEnvelope)) return;
+    journal.done(InboundEnvelope.slot(done));
+    if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result);
+    else if (error !== undefined && error.code !== 'ACTOR_FAILED') {
+      // A tell that could not run (unknown kind, deadline passed, actor gone): report, never drop silently.
+      emit({ type: 'message-lost', shard: data.shard, at: systemClock.now(), reason: error.message, envelope: { to: done.to, type: done.type } });
+    }
+  };
+
   const handle = (from: number, bytes: Uint8Array, offset: number, length: number, begin: () => void): boolean => {
     let f;
     try {
@@ -78,33 +90,30 @@ async function main(): Promise<void> {
       return true;
     }
     if (journal.inUse >= journal.slots) return false;
-    begin();
-    const slot = journal.take(from, f.correlation, f.kind, f.type, f.actor);
-    const fromAddr: Address | undefined = f.from === undefined ? undefined : { node: data.node, shard: -1, actor: f.from };
-    const env: Envelope = {
-      id: `${f.sender}:${f.seq}`,
-      to: { node: data.node, shard: data.shard, actor: f.actor },
-      from: fromAddr,
-      type: f.type,
-      body: f.body,
-      headers: f.headers ?? {},
-      priority: f.priority,
-      deadline: f.deadline,
-      correlationId: f.kind === FrameKind.Ask ? String(f.correlation) : undefined,
-    };
-    const correlation = f.correlation;
     const isAsk = f.kind === FrameKind.Ask;
-    const r = host.deliver(env, (error, result) => {
-      journal.done(slot);
-      if (isAsk) reply(from, correlation, error, result);
-    });
+    const env = new InboundEnvelope(
+      { node: data.node, shard: data.shard, actor: f.actor },
+      f.from === undefined ? undefined : { node: data.node, shard: -1, actor: f.from },
+      f.type,
+      f.body,
+      f.headers ?? NO_HEADERS,
+      f.priority,
+      f.deadline,
+      from,
+      f.seq,
+      f.correlation,
+      isAsk,
+    );
+    begin();
+    InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
+    const r = host.deliverNow(env, finished);
     if (r === 'full') {
-      journal.done(slot);
+      journal.done(InboundEnvelope.slot(env));
       return false;
     }
     if (r === 'closed') {
-      journal.done(slot);
-      if (isAsk) reply(from, correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
+      journal.done(InboundEnvelope.slot(env));
+      if (isAsk) reply(from, f.correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
     }
     return true;
   };
@@ -133,7 +142,7 @@ async function main(): Promise<void> {
   });
 
   post({ t: 'ready' });
-  await mesh.run(handle, { onBatch, parkTimeoutMs: () => (draining ? 5 : undefined), settle: () => host.queued > 0 });
+  await mesh.run(handle, { onBatch, parkTimeoutMs: () => (draining ? 5 : undefined) });
   await host.shutdown({ timeoutMs: Math.max(0, drainDeadline - systemClock.now()) });
   onBatch();
   mesh.flush();
