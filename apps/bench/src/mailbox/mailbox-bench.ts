@@ -7,6 +7,7 @@ import { startPostMessageContender } from './post-message-contender.js';
 import { startRingContender } from './ring-contender.js';
 import { startRuntimeContender } from './runtime-contender.js';
 import { makeSetMessages } from './set-message.js';
+import { DOORBELL_DEFAULT_SPIN_MICROS } from '@shn/core-mailbox';
 
 /** Options of {@link runMailboxBench}. */
 export interface MailboxBenchOptions {
@@ -22,8 +23,6 @@ export interface MailboxBenchOptions {
 
 const POOL_SIZE = 4096;
 const PISCINA_IN_FLIGHT = 256;
-/** hasData() checks before parking, for the spin-then-park ring variant. */
-const RING_SPINS = 20_000;
 
 /**
  * Runs the mailbox bench: the same `{ type: 'set', key, value }` messages from the main thread
@@ -91,8 +90,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
       return { ...c, close: async () => { fullSpins += c.fullSpins; await c.close(); } };
     });
   await ring('ring', 'shn ring', undefined);
-  await ring('ringSpin', `shn ring, ${RING_SPINS} spins`, RING_SPINS);
-  result.note(`shn ring: when the ring is full the main-thread producer publishes, rings the doorbell and spins (busy-retries reserve); it spun ${fullSpins} times in this run. The consumer spins briefly (the Doorbell default, or ${RING_SPINS} hasData() checks for the "spins" row) and then parks with Atomics.waitAsync; the main thread waits for echoes the same way.`);
+  result.note(`shn ring: when the ring is full the main-thread producer publishes, rings the doorbell and spins (busy-retries reserve); it spun ${fullSpins} times in this run. The consumer polls for up to the Doorbell's default ${DOORBELL_DEFAULT_SPIN_MICROS} µs and then parks with Atomics.waitAsync; the main thread waits for echoes the same way.`);
 
   let fullRetries = 0;
   await run('runtime', async () => {
@@ -103,14 +101,12 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
 
   result.addRatio('ring/postMessage.oneWay', 'shn ring / postMessage, one-way msg/s', 'ring.oneWay', 'postMessage.oneWay', { op: '>=', value: 10 });
   result.addRatio('ring/postMessage.rtt.p50', 'shn ring / postMessage, round trip p50 (lower is better)', 'ring.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
-  result.addRatio('ringSpin/postMessage.oneWay', `shn ring (${RING_SPINS} spins) / postMessage, one-way msg/s`, 'ringSpin.oneWay', 'postMessage.oneWay', { op: '>=', value: 10 });
-  result.addRatio('ringSpin/postMessage.rtt.p50', `shn ring (${RING_SPINS} spins) / postMessage, round trip p50`, 'ringSpin.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
   result.addRatio('ring/postMessage.rtt.p99', 'shn ring / postMessage, round trip p99 (lower is better)', 'ring.rtt.p99', 'postMessage.rtt.p99');
   result.addRatio('piscina/postMessage.rtt.p50', 'Piscina / postMessage, round trip p50', 'piscina.rtt.p50', 'postMessage.rtt.p50');
   result.addRatio('ring/piscina.throughput', 'shn ring one-way / Piscina 256 in flight, msg/s', 'ring.oneWay', 'piscina.pipelined');
   result.addRatio('runtime/postMessage.oneWay', 'shn runtime tell / postMessage, one-way msg/s', 'runtime.oneWay', 'postMessage.oneWay');
   result.addRatio('runtime/postMessage.rtt.p50', 'shn runtime ask / postMessage, round trip p50', 'runtime.rtt.p50', 'postMessage.rtt.p50');
-  result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, encodeInto/TextDecoder for the ring, the runtime's codec for the runtime).`);
+  result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, an ASCII loop or Buffer#write straight into the ring and native UTF-8 decoding (Buffer) for the ring, the runtime's codec for the runtime).`);
   result.note('One-way throughput counts from the first send until the worker confirms (sync reply) it received and decoded every message.');
   return result;
 }

@@ -1,6 +1,6 @@
 /**
  * Worker side of the shn ring contender: drains the inbound SpscRing (peek, decode with
- * TextDecoder, consume; release once per batch), echoes FRAME_SET_ECHO frames through the
+ * Buffer utf8 decoding, consume; release once per batch), echoes FRAME_SET_ECHO frames through the
  * outbound ring, answers FRAME_SYNC with its count over parentPort, and parks on its Doorbell
  * (Atomics.waitAsync) when the ring is empty.
  */

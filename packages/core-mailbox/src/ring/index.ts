@@ -14,7 +14,14 @@ export {
   RING_WRAP_MARKER,
 } from './spsc-ring.js';
 export type { ConsumerRecovery } from './spsc-ring.js';
-export { Doorbell, DOORBELL_MAGIC, DOORBELL_VERSION, DOORBELL_BYTES, DOORBELL_DEFAULT_SPINS } from './doorbell.js';
+export {
+  Doorbell,
+  DOORBELL_MAGIC,
+  DOORBELL_VERSION,
+  DOORBELL_BYTES,
+  DOORBELL_DEFAULT_SPINS,
+  DOORBELL_DEFAULT_SPIN_MICROS,
+} from './doorbell.js';
 export type { DoorbellWaitOptions, DoorbellOptions, DoorbellWakeReason } from './doorbell.js';
 export { RingMailbox, ringCapacityFor } from './ring-mailbox.js';
 export type { RingMailboxOptions } from './ring-mailbox.js';

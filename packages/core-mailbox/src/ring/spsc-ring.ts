@@ -254,14 +254,19 @@ export class SpscRing {
   /**
    * Finishes the frame last reserved (its payload must be written by now). The frame is not visible to
    * the consumer until {@link publish}.
-   * @throws ShnError `INVALID_ARGUMENT` if there is no pending reservation.
+   * @param length - the payload bytes actually written, at most the reserved length (default: all of
+   *   it). Lets a producer reserve a worst case (e.g. 3 bytes per UTF-16 unit), encode straight into the
+   *   ring, and keep only what it wrote.
+   * @throws ShnError `INVALID_ARGUMENT` if there is no pending reservation or `length` is out of range.
    */
-  commit(): void {
+  commit(length: number = this.#reservedLength): void {
     if (!this.#reserved) throw new ShnError('INVALID_ARGUMENT', 'SpscRing.commit: no pending reserve()');
+    if (length !== this.#reservedLength && (!Number.isInteger(length) || length < 0 || length > this.#reservedLength)) {
+      throw new ShnError('INVALID_ARGUMENT', `SpscRing.commit: length must be an integer in [0, ${this.#reservedLength}], got ${String(length)}`);
+    }
     this.#reserved = false;
     const start = this.#reservedStart;
     if (start !== this.#reservedAt) this.#words[(this.#reservedAt & this.#mask) >>> 2] = RING_WRAP_MARKER;
-    const length = this.#reservedLength;
     this.#words[(start & this.#mask) >>> 2] = length;
     this.#head = (start + RING_FRAME_HEADER_BYTES + ((length + 3) & ~3)) >>> 0;
     this.#frames = (this.#frames + 1) >>> 0;
