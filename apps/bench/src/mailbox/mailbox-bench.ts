@@ -97,7 +97,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
     const c = await startRuntimeContender(messages);
     return { ...c, close: async () => { fullRetries = c.fullRetries; await c.close(); } };
   });
-  result.note(`shn runtime: a tell answered 'full' ${fullRetries} times in this run (the sender then yields a 0 ms timer and retries).`);
+  result.note(`shn runtime: a tell answered 'full' ${fullRetries} times in this run (the sender then yields with setImmediate and retries).`);
 
   result.addRatio('ring/postMessage.oneWay', 'shn ring / postMessage, one-way msg/s', 'ring.oneWay', 'postMessage.oneWay', { op: '>=', value: 10 });
   result.addRatio('ring/postMessage.rtt.p50', 'shn ring / postMessage, round trip p50 (lower is better)', 'ring.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });

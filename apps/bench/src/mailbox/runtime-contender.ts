@@ -1,17 +1,17 @@
-import { ShnError, systemTimer } from '@shn/core';
+import { ShnError } from '@shn/core';
 import { createRuntime } from '@shn/core-mailbox';
 import type { MailboxContender } from './contender.js';
 import { poolMask } from './set-message.js';
 import type { SetMessage } from './set-message.js';
 
-const yieldBriefly = () => new Promise<void>((resolve) => systemTimer.setTimeout(resolve, 0));
+const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ASK_TIMEOUT_MS = 30_000;
 
 /**
  * The full shn runtime path with ONE shard: `tell('sink', key, 'set', { key, value })` to a
  * per-shard `sink` actor (one-way, closed by an ask of its count, which FIFO order puts
  * behind every tell), and `ask('set', ...)` round trips. When a tell answers `full`, the
- * sender yields to the event loop for a 0 ms timer and retries. Rejects with ShnError
+ * sender yields to the event loop (setImmediate) and retries. Rejects with ShnError
  * PROTOCOL_ERROR if the actor's count is short, RUNTIME_CLOSED if a tell answers `closed`,
  * or with the runtime's own errors (TIMEOUT, SHARD_CRASHED...).
  */
@@ -24,7 +24,7 @@ export async function startRuntimeContender(messages: readonly SetMessage[]): Pr
   let fullRetries = 0;
   return {
     subject: 'shn runtime',
-    note: 'createRuntime({ shards: 1 }): tell("set", {key, value}) to a per-shard actor, closed by an ask; full mailbox: yield a 0 ms timer and retry',
+    note: 'createRuntime({ shards: 1 }): tell("set", {key, value}) to a per-shard actor, closed by an ask; full mailbox: yield (setImmediate) and retry',
     get fullRetries() {
       return fullRetries;
     },
