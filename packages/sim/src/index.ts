@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * `@shn/sim`: deterministic simulation for shn.
+ */
+export {};
