@@ -48,7 +48,7 @@ export interface RuntimeOptions {
   readonly askTimeoutMs?: number;
   /** How long to wait for every shard to start, ms (default 30 000). */
   readonly startupTimeoutMs?: number;
-  /** Extra `execArgv` for shard threads (Node options that workers accept, e.g. `--enable-source-maps`). */
+  /** `execArgv` for shard threads (default: the process's own, as Node does for workers). */
   readonly execArgv?: readonly string[];
   readonly clock?: Clock;
   readonly timer?: Timer;
@@ -266,7 +266,8 @@ class ShardRuntime implements Runtime {
     };
     const worker = new Worker(workerEntry(), {
       workerData: data,
-      execArgv: [...(this.#options.execArgv ?? [])],
+      // Undefined inherits the process's own execArgv (Node's default), e.g. --cpu-prof or --enable-source-maps.
+      execArgv: this.#options.execArgv === undefined ? undefined : [...this.#options.execArgv],
       name: `shn-shard-${slot.shard}`,
     });
     slot.worker = worker;
