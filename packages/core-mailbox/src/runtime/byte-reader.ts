@@ -2,6 +2,15 @@ import { ShnError } from '@shn/core';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+type Slice = (this: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as { latin1Slice?: Slice };
+/** Node's native one-byte decoder without `toString`'s argument handling. */
+const latin1Slice: Slice =
+  proto.latin1Slice ??
+  function (this: Buffer, start: number, end: number): string {
+    return this.toString('latin1', start, end);
+  };
+
 /**
  * A bounds-checked cursor over bytes (typically a ring's data region). Every read past
  * `end` throws `DECODE_FAILED`; nothing here throws anything else.
@@ -9,12 +18,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export class ByteReader {
   bytes: Uint8Array;
   view: DataView;
+  /** A Buffer over the same memory, for native decoding. */
+  buf: Buffer;
   pos = 0;
   end = 0;
 
   constructor(bytes: Uint8Array = new Uint8Array(0)) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
   }
 
@@ -23,6 +35,7 @@ export class ByteReader {
     if (bytes !== this.bytes) {
       this.bytes = bytes;
       this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
     this.pos = offset;
     this.end = offset + length;
@@ -72,16 +85,16 @@ export class ByteReader {
     this.need(n);
     const start = this.pos;
     this.pos += n;
-    if (n < 32) {
+    // ASCII (checked byte by byte) decodes as one-byte text natively; anything else goes through
+    // the strict UTF-8 decoder.
+    const b = this.bytes;
+    for (let i = 0; i < n; i++) if ((b[start + i] as number) > 0x7f) return this.#utf8(start, n);
+    if (n < 8) {
       let s = '';
-      for (let i = 0; i < n; i++) {
-        const c = this.bytes[start + i] as number;
-        if (c > 0x7f) return this.#utf8(start, n);
-        s += String.fromCharCode(c);
-      }
+      for (let i = 0; i < n; i++) s += String.fromCharCode(b[start + i] as number);
       return s;
     }
-    return this.#utf8(start, n);
+    return latin1Slice.call(this.buf, start, start + n);
   }
 
   #utf8(start: number, n: number): string {
