@@ -31,8 +31,29 @@ describe('Doorbell (one thread)', () => {
     const bell = Doorbell.create();
     let calls = 0;
     // false for every spin, true on the post-announce re-check
-    await expect(bell.wait(() => ++calls > 4, { spins: 4 })).resolves.toBe('work');
+    await expect(bell.wait(() => ++calls > 4, { spins: 4, spinMicros: 0 })).resolves.toBe('work');
     expect(bell.parked).toBe(false);
+  });
+
+  it("keeps polling for spinMicros (by the injected clock) and returns 'work' found then, without parking", async () => {
+    let now = 0;
+    const clock = { now: () => now, monotonic: () => now };
+    const bell = Doorbell.create({ clock });
+    let checks = 0;
+    // Work shows up on the 200th check, while virtual time is still inside the 1 ms polling window.
+    const hasWork = () => {
+      checks++;
+      now += 0.001;
+      return checks >= 200;
+    };
+    expect(await bell.wait(hasWork, { spins: 0, spinMicros: 1000 })).toBe('work');
+    expect(checks).toBe(200);
+    expect(bell.parked).toBe(false);
+    // Past the window it parks: spinMicros 0 parks right after the spins.
+    checks = 0;
+    const parked = bell.wait(() => false, { spins: 3, spinMicros: 0, timeoutMs: 1 });
+    expect(bell.parked).toBe(true);
+    expect(await parked).toBe('timeout');
   });
 
   it("resolves 'timeout' after timeoutMs when nobody rings", async () => {
@@ -83,6 +104,13 @@ describe('Doorbell (one thread)', () => {
     bell.ring();
     // A later wait is not woken by the earlier ring.
     await expect(bell.wait(() => false, { spins: 0, timeoutMs: 5 })).resolves.toBe('timeout');
+  });
+
+  it('rejects a bad spinMicros with INVALID_ARGUMENT', () => {
+    const bell = Doorbell.create();
+    for (const spinMicros of [-1, Number.NaN, 2e6]) {
+      expect(() => bell.wait(() => true, { spinMicros })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
   });
 
   it('rejects bad options and garbage buffers with INVALID_ARGUMENT', () => {
