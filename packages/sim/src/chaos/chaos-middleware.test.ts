@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ShnError, compose, hasCode, seededRng } from '@shn/core';
-import type { Envelope } from '@shn/core';
+import { compose, hasCode, seededRng } from '@shn/core';
+import type { Envelope , ShnError} from '@shn/core';
 import { chaosMiddleware } from './chaos-middleware.js';
 import type { ChaosRule } from './chaos-rule.js';
 import { ReplayTime } from '../replay-real/replay-time.js';
@@ -135,7 +135,7 @@ describe('chaosMiddleware', () => {
     const mw = chaosMiddleware([{ action: { kind: 'latency', delay: { kind: 'fixed', ms: 50 } } }], { rng: seededRng(1), clock: time, timer: time });
     const at: number[] = [];
     const recv = compose([mw], 'receive', () => at.push(time.now()));
-    const r = recv(env(1)) as Promise<unknown>;
+    const r = recv(env(1)) as unknown as Promise<unknown>;
     await time.advanceTo(1049);
     expect(at).toEqual([]);
     await time.advanceTo(1050);

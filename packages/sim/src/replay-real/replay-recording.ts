@@ -3,7 +3,7 @@ import type { Envelope } from '@shn/core';
 import { encodeRecordedValue } from './recorded-value.js';
 import { parseRecording } from './recording-format.js';
 import type { RecordedOutcome, Recording } from './recording-format.js';
-import { ReplayTime } from './replay-time.js';
+import type { ReplayTime } from './replay-time.js';
 
 /**
  * What a replay delivers into: a fresh in-process actor host (S1a's simulated node, or a
