@@ -2,7 +2,8 @@
 /**
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
- * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]`.
+ * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ShnError } from '@shn/core';
 import { startServer } from './server/start-server.js';
+import { chaosSystemModule } from './chaos/chaos-system-module.js';
+import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -20,6 +23,9 @@ export { LocalBackend } from './kv/local-backend.js';
 export { RespParser } from './resp/resp-parser.js';
 export { RespWriter, encodeReply } from './resp/resp-writer.js';
 export type { Reply, ErrorReply } from './resp/reply.js';
+export { startChaos, formatWorkload } from './chaos/run-chaos.js';
+export type { ChaosRun, ChaosRunOptions } from './chaos/run-chaos.js';
+export { chaosSystemModule } from './chaos/chaos-system-module.js';
 
 /** Parsed command-line options. */
 export interface CliOptions {
@@ -27,10 +33,13 @@ export interface CliOptions {
   readonly host: string;
   readonly adminPort: number;
   readonly shards: number;
+  /** Present with `--chaos`: kill a random shard every `intervalMs` on average (seeded by `seed`). */
+  readonly chaos?: { readonly intervalMs: number; readonly seed: number };
 }
 
 /**
  * Parses argv (without `node script`) and the environment (`SHN_KV_PORT`, `SHN_KV_ADMIN_PORT`).
+ * `--chaos` turns on a gameday (`--chaos-interval-ms`, default 3000; `--chaos-seed`, default 1).
  *
  * @throws ShnError `INVALID_ARGUMENT` for unknown flags or values that are not valid ports / shard counts.
  */
@@ -39,7 +48,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' }, shards: { type: 'string' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'admin-port': { type: 'string' },
+        shards: { type: 'string' },
+        chaos: { type: 'boolean' },
+        'chaos-interval-ms': { type: 'string' },
+        'chaos-seed': { type: 'string' },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -52,7 +69,17 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     }
     return Number(raw);
   };
+  const chaosInterval = values['chaos-interval-ms'] as string | undefined;
+  const chaosSeed = values['chaos-seed'] as string | undefined;
+  if (values['chaos'] !== true && (chaosInterval !== undefined || chaosSeed !== undefined)) {
+    throw new ShnError('INVALID_ARGUMENT', '--chaos-interval-ms and --chaos-seed need --chaos');
+  }
+  const chaos =
+    values['chaos'] === true
+      ? { intervalMs: int('--chaos-interval-ms', chaosInterval, 3000, 10, 86_400_000), seed: int('--chaos-seed', chaosSeed, 1, 0, 2 ** 31 - 1) }
+      : undefined;
   return {
+    ...(chaos === undefined ? {} : { chaos }),
     port: int('--port', (values['port'] as string | undefined) ?? env['SHN_KV_PORT'], 6380, 0, 65535),
     host: (values['host'] as string | undefined) ?? '127.0.0.1',
     adminPort: int('--admin-port', (values['admin-port'] as string | undefined) ?? env['SHN_KV_ADMIN_PORT'], 9464, 0, 65535),
@@ -66,20 +93,38 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]]');
     process.exitCode = 2;
     return;
   }
-  const server = await startServer(cli);
+  const chaosRules = cli.chaos !== undefined && (process.env['SHN_KV_CHAOS'] ?? '') !== '';
+  const server = await startServer(chaosRules ? { ...cli, systemModule: chaosSystemModule() } : cli);
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
+  const chaos =
+    cli.chaos === undefined
+      ? undefined
+      : startChaos(server, { intervalMs: cli.chaos.intervalMs, seed: cli.chaos.seed, log: (line) => console.log(line) });
+  if (cli.chaos !== undefined) {
+    console.log(
+      `chaos: killing a random shard every ~${cli.chaos.intervalMs} ms (seed ${cli.chaos.seed}); ` +
+        (chaosRules ? `message rules from SHN_KV_CHAOS=${process.env['SHN_KV_CHAOS'] ?? ''}` : 'set SHN_KV_CHAOS=1 for latency/drop rules too'),
+    );
+  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     console.log(`shn-kv: ${signal}, shutting down`);
-    server.close().then(
+    const chaosDone =
+      chaos === undefined
+        ? Promise.resolve()
+        : chaos.stop().then((r) => {
+            const recovered = r.kills.filter((k) => k.recoveredAfterMs !== undefined).length;
+            console.log(`chaos: ${r.kills.length} kills, ${recovered} recovered, ${r.survived ? 'survived' : 'DID NOT SURVIVE'} | ${formatWorkload(r.workload)}`);
+          });
+    chaosDone.then(() => server.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error('shn-kv: shutdown failed', err);
