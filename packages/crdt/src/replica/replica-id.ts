@@ -1,0 +1,32 @@
+import { ShnError } from '@shn/core';
+
+/**
+ * Checks a replica id. @throws ShnError `INVALID_ARGUMENT` unless a non-empty string of at
+ * most 256 characters.
+ */
+export function checkReplicaId(id: string): void {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
+    throw new ShnError('INVALID_ARGUMENT', 'a replica id must be a non-empty string of at most 256 characters');
+  }
+}
+
+/**
+ * The replica id of one incarnation of a logical replica: `${base}#${incarnation}`.
+ *
+ * The rule (the hazard Yjs documents for client ids): a replica id names one unbroken
+ * history of events. A replica restored from a checkpoint has forgotten the events it
+ * issued after that checkpoint, while other replicas still remember them; if it kept its
+ * id it would reissue the same dots / counter slots, and others would discard its new
+ * adds as already seen or take max() over its counter slot and lose increments. So every
+ * restore runs under a new id: bump a durable incarnation counter (or draw a random id)
+ * and pass `incarnationId(base, next)` to `Replica.restore`.
+ *
+ * @throws ShnError `INVALID_ARGUMENT` for a bad base or a negative / non-integer incarnation.
+ */
+export function incarnationId(base: string, incarnation: number): string {
+  checkReplicaId(base);
+  if (!Number.isSafeInteger(incarnation) || incarnation < 0) {
+    throw new ShnError('INVALID_ARGUMENT', `incarnation must be a non-negative integer, got ${incarnation}`);
+  }
+  return `${base}#${incarnation}`;
+}
