@@ -4,11 +4,15 @@
  * inherit the environment). `SHN_KV_CHAOS=1` (or `default`) uses {@link DEFAULT_KV_CHAOS_RULES};
  * any other value is a JSON array of `@shn/sim` chaos rules. `SHN_KV_CHAOS_SEED` (default 1)
  * seeds the decisions; each thread mixes in its thread id so threads do not decide alike.
+ * `SHN_KV_RECORD=<dir>` also records what each shard's actors receive to
+ * `<dir>/thread-<threadId>.jsonl` (see `recordingMiddleware` in `@shn/sim`), innermost, so the
+ * recording holds exactly what the actors saw after chaos.
  */
-import { threadId } from 'node:worker_threads';
+import { join } from 'node:path';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { seededRng } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
-import { chaosMiddleware, parseChaosRules } from '@shn/sim';
+import { chaosMiddleware, fileRecordingSink, parseChaosRules, recordingMiddleware } from '@shn/sim';
 import type { ChaosMiddleware, ChaosRule, ResolvedChaosRule } from '@shn/sim';
 import kvSystem from '../kv/system.js';
 
@@ -39,4 +43,10 @@ export const kvChaos: ChaosMiddleware = chaosMiddleware(kvChaosRules(process.env
   rng: seededRng(((Number.isInteger(seed) ? seed : 1) ^ Math.imul(threadId + 1, 0x9e3779b1)) | 0),
 });
 
-export default defineSystem({ ...kvSystem, middleware: [...(kvSystem.middleware ?? []), kvChaos] });
+const recordDir = process.env['SHN_KV_RECORD'];
+const recorder =
+  recordDir === undefined || recordDir === '' || isMainThread
+    ? []
+    : [recordingMiddleware(fileRecordingSink(join(recordDir, `thread-${threadId}.jsonl`)), { meta: { threadId } })];
+
+export default defineSystem({ ...kvSystem, middleware: [...(kvSystem.middleware ?? []), kvChaos, ...recorder] });

@@ -12,7 +12,7 @@ const valueArb = fc.letrec((tie) => ({
     fc.double(),
     fc.bigInt(),
     fc.string(),
-    fc.uint8Array({ maxLength: 32 }),
+    fc.uint8Array({ maxLength: 32 }).map((b) => Buffer.from(b)),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(fc.string({ maxLength: 6 }), tie('value'), { maxKeys: 4 }),
     fc.array(fc.tuple(fc.string({ maxLength: 4 }), tie('value')), { maxLength: 3 }).map((e) => new Map(e)),

@@ -66,7 +66,8 @@ function enc(v: unknown, depth: number, seen: Set<object>): RecordedValue {
 }
 
 /**
- * Decodes a value written by {@link encodeRecordedValue}. Bytes come back as `Uint8Array`,
+ * Decodes a value written by {@link encodeRecordedValue}. Bytes come back as a `Buffer` (a
+ * `Uint8Array`, as `@shn/core-mailbox` delivers them),
  * errors as `ShnError` when they had a code (else `Error`).
  * @throws ShnError `DECODE_FAILED` for a malformed tag or an `$unencodable` value.
  */
@@ -92,7 +93,7 @@ export function decodeRecordedValue(v: unknown, depth = 0): unknown {
       return undefined;
     case '$bytes':
       if (typeof x !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(x) || x.length % 4 !== 0) throw new ShnError('DECODE_FAILED', '$bytes must be base64');
-      return new Uint8Array(Buffer.from(x, 'base64'));
+      return Buffer.from(x, 'base64');
     case '$bigint':
       if (typeof x !== 'string' || !/^-?\d+$/.test(x)) throw new ShnError('DECODE_FAILED', '$bigint must be a decimal string');
       return BigInt(x);

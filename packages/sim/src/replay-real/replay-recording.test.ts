@@ -114,7 +114,7 @@ describe('record and replay (real-runtime recorder)', () => {
   it('records envelope fields faithfully (headers, correlation id, bytes in bodies)', async () => {
     const sink = memoryRecordingSink();
     const recv = compose([recordingMiddleware(sink, { clock: new ReplayTime(5) })], 'receive', (e) => e.body);
-    const e: Envelope = { ...env(1, 'put', { key: new Uint8Array([0, 255]), $weird: 1n }), priority: 3, deadline: 99, from: { node: 'local', shard: -1, actor: 'client/1' } };
+    const e: Envelope = { ...env(1, 'put', { key: Buffer.from([0, 255]), $weird: 1n }), priority: 3, deadline: 99, from: { node: 'local', shard: -1, actor: 'client/1' } };
     recv(e);
     const step = parseRecording(sink.text()).steps[0];
     expect(step?.envelope).toEqual({ ...e });
