@@ -17,6 +17,7 @@ const OL_EXPLICIT = 2;
 const OR_NONE = 0;
 const OR_NEXT = 1; // right origin = first character of the next run in the encoding
 const OR_EXPLICIT = 2;
+const OR_AFTER_LEFT = 3; // right origin = the character right after the left origin (same agent)
 
 /** A deleted id range inside an update; `agent` indexes the update's agent table. */
 export interface EncodedRange {
@@ -79,7 +80,7 @@ class Out {
  * Layout (all integers unsigned LEB128 varints, zigzag where signed):
  * `'T' 'x' version flags | nAgents (len utf8)* | nRuns | per run: header seqDelta len
  * [olAgent olSeqDelta] [orAgent orSeqDelta] | content | nRanges (agent seqDelta len)*`.
- * The header packs `agent << 5 | orKind << 3 | olKind << 1 | deleted`.
+ * The header packs `agent << 7 | orSameAgent << 6 | olSameAgent << 5 | orKind << 3 | olKind << 1 | deleted`.
  */
 export function encodeUpdate(
   agentNames: readonly string[],
@@ -132,18 +133,32 @@ export function encodeUpdate(
     let olKind = OL_NONE;
     if (r.olA >= 0) olKind = prev !== null && prev.agent === r.olA && prev.seq + prev.len - 1 === r.olS ? OL_PREV : OL_EXPLICIT;
     let orKind = OR_NONE;
-    if (r.orA >= 0) orKind = next !== null && next.agent === r.orA && next.seq === r.orS ? OR_NEXT : OR_EXPLICIT;
-    out.varint(agent * 32 + orKind * 8 + olKind * 2 + (r.deleted ? 1 : 0));
+    if (r.orA >= 0) {
+      if (next !== null && next.agent === r.orA && next.seq === r.orS) orKind = OR_NEXT;
+      else if (r.olA === r.orA && r.olS + 1 === r.orS) orKind = OR_AFTER_LEFT;
+      else orKind = OR_EXPLICIT;
+    }
+    // Same-agent explicit origins name earlier characters of the run's own agent: their
+    // agent is implied and their distance back is unsigned.
+    const olSame = olKind === OL_EXPLICIT && r.olA === r.agent && r.olS < r.seq;
+    const orSame = orKind === OR_EXPLICIT && r.orA === r.agent && r.orS < r.seq;
+    out.varint(agent * 128 + (orSame ? 64 : 0) + (olSame ? 32 : 0) + orKind * 8 + olKind * 2 + (r.deleted ? 1 : 0));
     out.zigzag(r.seq - lastEnd[agent]!);
     lastEnd[agent] = r.seq + r.len;
     out.varint(r.len);
     if (olKind === OL_EXPLICIT) {
-      out.varint(local[r.olA]!);
-      out.zigzag(r.olS - r.seq);
+      if (olSame) out.varint(r.seq - 1 - r.olS);
+      else {
+        out.varint(local[r.olA]!);
+        out.zigzag(r.olS - r.seq);
+      }
     }
     if (orKind === OR_EXPLICIT) {
-      out.varint(local[r.orA]!);
-      out.zigzag(r.orS - r.seq);
+      if (orSame) out.varint(r.seq - 1 - r.orS);
+      else {
+        out.varint(local[r.orA]!);
+        out.zigzag(r.orS - r.seq);
+      }
     }
   }
   if (utf16) {
@@ -268,12 +283,16 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   let visible = 0;
   for (let k = 0; k < nRuns; k++) {
     const h = rd.varint();
-    const agent = Math.floor(h / 32);
+    const agent = Math.floor(h / 128);
     if (agent >= nAgents) fail(`agent index ${agent} outside the table`);
     const deleted = (h & 1) === 1;
     const olKind = (h >> 1) & 3;
     const orKind = (h >> 3) & 3;
-    if (olKind === 3 || orKind === 3) fail('bad origin kind');
+    const olSame = (h & 32) !== 0;
+    const orSame = (h & 64) !== 0;
+    if (olKind === 3) fail('bad left origin kind');
+    if ((olSame && olKind !== OL_EXPLICIT) || (orSame && orKind !== OR_EXPLICIT)) fail('bad origin flags');
+    if (orKind === OR_AFTER_LEFT && olKind === OL_NONE) fail('right origin after a missing left origin');
     if (olKind === OL_PREV && k === 0) fail('first run cannot refer to a previous run');
     if (orKind === OR_NEXT && k === nRuns - 1) fail('last run cannot refer to a next run');
     const seq = seqOk(lastEnd[agent]! + rd.zigzag());
@@ -283,16 +302,26 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
     let olA = -1;
     let olS = 0;
     if (olKind === OL_EXPLICIT) {
-      olA = rd.varint();
-      if (olA >= nAgents) fail('origin agent outside the table');
-      olS = seqOk(seq + rd.zigzag());
+      if (olSame) {
+        olA = agent;
+        olS = seqOk(seq - 1 - rd.varint());
+      } else {
+        olA = rd.varint();
+        if (olA >= nAgents) fail('origin agent outside the table');
+        olS = seqOk(seq + rd.zigzag());
+      }
     }
     let orA = -1;
     let orS = 0;
     if (orKind === OR_EXPLICIT) {
-      orA = rd.varint();
-      if (orA >= nAgents) fail('origin agent outside the table');
-      orS = seqOk(seq + rd.zigzag());
+      if (orSame) {
+        orA = agent;
+        orS = seqOk(seq - 1 - rd.varint());
+      } else {
+        orA = rd.varint();
+        if (orA >= nAgents) fail('origin agent outside the table');
+        orS = seqOk(seq + rd.zigzag());
+      }
     }
     if (!deleted) visible += len;
     olKinds[k] = olKind;
@@ -311,6 +340,10 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
       const n = runs[k + 1]!;
       r.orA = n.agent;
       r.orS = n.seq;
+    }
+    if (orKinds[k] === OR_AFTER_LEFT) {
+      r.orA = r.olA;
+      r.orS = seqOk(r.olS + 1);
     }
     if ((r.olA === r.agent && r.olS >= r.seq && r.olS < r.seq + r.len) || (r.orA === r.agent && r.orS >= r.seq && r.orS < r.seq + r.len)) {
       fail('a run cannot have one of its own characters as origin');
