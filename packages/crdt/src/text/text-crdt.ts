@@ -5,7 +5,7 @@ import { RunList } from './run-list.js';
 import type { RunCursor } from './run-list.js';
 import { decodeUpdate, encodeUpdate } from './text-codec.js';
 import type { DecodedUpdate, EncodedRange } from './text-codec.js';
-import type { TextDeleteOp, TextId, TextIdRange, TextInsertOp, TextOp } from './text-ops.js';
+import type { TextId, TextIdRange, TextOp } from './text-ops.js';
 import { TextRun, canAppendRun } from './text-run.js';
 import { integrateRun } from './yata-integrate.js';
 import type { IntegrationMarks } from './yata-integrate.js';
