@@ -3,6 +3,7 @@ import { errorReply, type Reply } from '../resp/reply.js';
 import type { ClientSession } from './client-session.js';
 import { arityOk, type CommandContext, type CommandSpec, type ServerStats } from './command-spec.js';
 import { DATA_COMMANDS } from './data-commands.js';
+import { CRDT_COMMANDS } from '../crdt/crdt-commands.js';
 import { unknownCommand, wrongArity } from './kv-errors.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import type { ShardBackend } from './shard-backend.js';
@@ -37,7 +38,7 @@ export class CommandExecutor implements CommandRouter {
 
   constructor(options: CommandExecutorOptions) {
     const commands = new Map<string, CommandSpec>();
-    for (const spec of [...DATA_COMMANDS, ...SERVER_COMMANDS]) commands.set(spec.name, spec);
+    for (const spec of [...DATA_COMMANDS, ...CRDT_COMMANDS, ...SERVER_COMMANDS]) commands.set(spec.name, spec);
     this.commands = commands;
     const clock = options.clock ?? systemClock;
     this.base = {

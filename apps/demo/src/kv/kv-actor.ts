@@ -3,6 +3,7 @@ import { errorReply, type Reply } from '../resp/reply.js';
 import { KvStore } from './kv-store.js';
 import { applyShardRequest } from './shard-executor.js';
 import { asShardRequest } from './shard-request.js';
+import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
 
 /** How often the active-expiry sweep runs, ms (Redis: 10 Hz). */
 export const SWEEP_INTERVAL_MS = 100;
@@ -21,6 +22,7 @@ export function createKvActor(): ActorBehavior {
   let store: KvStore | undefined;
   let handle: TimerHandle | undefined;
   let stopped = false;
+  const crdt = new ShardCounters();
 
   const scheduleSweep = (ctx: ActorContext): void => {
     if (stopped) return;
@@ -44,9 +46,11 @@ export function createKvActor(): ActorBehavior {
     stop(ctx) {
       stopped = true;
       if (handle !== undefined) ctx.timer.clearTimeout(handle);
+      crdt.stop(ctx);
     },
     receive(env: Envelope, ctx: ActorContext): Reply {
       store ??= new KvStore(ctx.clock);
+      if (CRDT_COUNTER_TYPES.has(env.type)) return crdt.receive(env, ctx);
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
       return applyShardRequest(store, req, ctx.clock.now());

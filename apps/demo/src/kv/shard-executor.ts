@@ -38,6 +38,9 @@ export function applyShardRequest(store: KvStore, req: ShardRequest, now: number
       return OK;
     case 'stats':
       return [store.size(), store.volatileCount()];
+    case 'cincr':
+    case 'cget':
+      return errorReply('ERR CRDT commands need the runtime backend (a per-shard @shn/crdt replica)');
   }
 }
 

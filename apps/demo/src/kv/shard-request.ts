@@ -22,6 +22,9 @@ export type ShardRequest =
   | { readonly op: 'del'; readonly keys: readonly Buffer[] }
   | { readonly op: 'exists'; readonly keys: readonly Buffer[] }
   | { readonly op: 'incrby'; readonly key: Buffer; readonly by: bigint }
+  /** CRDT PN-counter add / read (handled by the shard's `@shn/crdt` replica, see src/crdt). */
+  | { readonly op: 'cincr'; readonly key: Buffer; readonly by: bigint }
+  | { readonly op: 'cget'; readonly key: Buffer }
   | { readonly op: 'mget'; readonly keys: readonly Buffer[] }
   /** Alternating key, value. */
   | { readonly op: 'mset'; readonly pairs: readonly Buffer[] }
@@ -31,7 +34,7 @@ export type ShardRequest =
   | { readonly op: 'stats' };
 
 /** The request names, for validation. */
-export const SHARD_OPS: ReadonlySet<string> = new Set(['get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats']);
+export const SHARD_OPS: ReadonlySet<string> = new Set(['get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats', 'cincr', 'cget']);
 
 /**
  * Checks that an untrusted message body is a well-formed {@link ShardRequest}.
@@ -61,7 +64,10 @@ export function asShardRequest(body: unknown): ShardRequest | undefined {
       return isBytesList(b['keys']) ? (b as unknown as ShardRequest) : undefined;
     case 'mset':
       return isBytesList(b['pairs']) && (b['pairs'] as unknown[]).length % 2 === 0 ? (b as unknown as ShardRequest) : undefined;
+    case 'cget':
+      return isBytes(b['key']) ? (b as unknown as ShardRequest) : undefined;
     case 'incrby':
+    case 'cincr':
       return isBytes(b['key']) && typeof b['by'] === 'bigint' ? (b as unknown as ShardRequest) : undefined;
     default:
       return b as unknown as ShardRequest;

@@ -21,8 +21,14 @@ export type AntiEntropyEvent =
 
 /** Options of {@link AntiEntropyNode}. */
 export interface AntiEntropyOptions {
-  /** Ids of the other replicas. */
+  /** Network ids of the other nodes (what messages are addressed to and `from`). */
   readonly peers: readonly string[];
+  /**
+   * The replica id this node's mutations and delta stream are issued under (default: the
+   * node id). A node whose state was lost or restored from a checkpoint must start under a
+   * new replica id (see `incarnationId`) while keeping its network id.
+   */
+  readonly replicaId?: string;
   /** Largest chunk payload in bytes (default 16 KiB, minimum 64). Every message stays near this size. */
   readonly maxMessageBytes?: number;
   /** Soft cap on the deltas sent in reply to one digest, in encoded bytes (default 256 KiB); the rest follows on the next round. */
@@ -71,6 +77,8 @@ export class AntiEntropyNode<S, V> {
   private readonly maxMessageBytes: number;
   private readonly maxBatchBytes: number;
   private readonly onEvent: (e: AntiEntropyEvent) => void;
+  /** The replica id mutations are issued under. */
+  readonly replicaId: string;
 
   /** @throws ShnError `INVALID_ARGUMENT` for a bad id, peer list or size bound. */
   constructor(
@@ -79,6 +87,8 @@ export class AntiEntropyNode<S, V> {
     options: AntiEntropyOptions,
   ) {
     checkReplicaId(id);
+    this.replicaId = options.replicaId ?? id;
+    checkReplicaId(this.replicaId);
     this.maxMessageBytes = options.maxMessageBytes ?? 16 * 1024;
     this.maxBatchBytes = options.maxBatchBytes ?? 256 * 1024;
     if (!Number.isSafeInteger(this.maxMessageBytes) || this.maxMessageBytes < 64) throw new Err('INVALID_ARGUMENT', 'maxMessageBytes must be an integer >= 64');
@@ -125,9 +135,9 @@ export class AntiEntropyNode<S, V> {
 
   /** Applies a local mutation (`mutator(state, id)` returns a delta) and logs the delta for peers. */
   mutate(mutator: (state: S, replicaId: string) => S): S {
-    const delta = mutator(this.current, this.id);
-    const seq = (this.have.get(this.id) ?? 0) + 1;
-    this.append(this.id, seq, delta, encodeDelta(this.type, delta).length);
+    const delta = mutator(this.current, this.replicaId);
+    const seq = (this.have.get(this.replicaId) ?? 0) + 1;
+    this.append(this.replicaId, seq, delta, encodeDelta(this.type, delta).length);
     this.current = this.type.join(this.current, delta);
     return delta;
   }
