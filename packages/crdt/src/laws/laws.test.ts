@@ -69,8 +69,8 @@ crdtLawSuite<Nested, unknown>(
   'or-map<or-map<or-set>>',
   nested,
   fc.oneof(
-    fc.tuple(element, element, element).map(([k1, k2, e]): Mutator<Nested> => (s, r) => nested.update(s, r, k1, (inner) => inner.update(inner, r, k2, (set) => orSet.add(set, r, e)))),
-    fc.tuple(element, element, element).map(([k1, k2, e]): Mutator<Nested> => (s, r) => nested.update(s, r, k1, (inner) => inner.update(inner, r, k2, (set) => orSet.remove(set, e)))),
+    fc.tuple(element, element, element).map(([k1, k2, e]): Mutator<Nested> => (s, r) => nested.update(s, r, k1, (m) => inner.update(m, r, k2, (set) => orSet.add(set, r, e)))),
+    fc.tuple(element, element, element).map(([k1, k2, e]): Mutator<Nested> => (s, r) => nested.update(s, r, k1, (m) => inner.update(m, r, k2, (set) => orSet.remove(set, e)))),
     element.map((k): Mutator<Nested> => (s) => nested.remove(s, k)),
   ),
 );
