@@ -51,6 +51,16 @@ export function createKvActor(): ActorBehavior {
     receive(env: Envelope, ctx: ActorContext): Reply {
       store ??= new KvStore(ctx.clock);
       if (CRDT_COUNTER_TYPES.has(env.type)) return crdt.receive(env, ctx);
+      if (env.type === 'batch') {
+        // Several requests from one turn of the main thread, applied in order.
+        const reqs = (env.body as { reqs?: unknown } | null)?.reqs;
+        if (!Array.isArray(reqs)) return errorReply('ERR malformed batch request');
+        const now = ctx.clock.now();
+        return reqs.map((body: unknown) => {
+          const r = asShardRequest(body);
+          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : applyShardRequest(store!, r, now);
+        });
+      }
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
       return applyShardRequest(store, req, ctx.clock.now());

@@ -21,11 +21,37 @@ function fakeRuntime(failures: ShnError[], calls: { id: string; type: string }[]
 }
 
 describe('RuntimeBackend', () => {
-  it('routes single-key requests to kv/<key as latin1>', async () => {
+  it('routes single-key requests to the shard owning kv/<key as latin1>', async () => {
     const calls: { id: string; type: string }[] = [];
-    const b = new RuntimeBackend(fakeRuntime([], calls), { timer: immediateTimer });
+    const asked: string[] = [];
+    const rt = fakeRuntime([], calls);
+    (rt as unknown as { shardOf: (k: string, id: string) => number }).shardOf = (_k, id) => (asked.push(id), 1);
+    const b = new RuntimeBackend(rt, { timer: immediateTimer });
     expect(await b.forKey(Buffer.from([0xff, 0x00]), { op: 'get', key: Buffer.from([0xff, 0x00]) })).toBe('OK');
-    expect(calls).toEqual([{ id: '\u00ff\u0000', type: 'get' }]);
+    expect(asked).toEqual(['\u00ff\u0000']);
+    expect(calls).toEqual([{ id: 'any', type: 'get' }]);
+  });
+
+  it('sends the requests of one turn to a shard as one batch, in order, and hands each its reply', async () => {
+    const bodies: unknown[] = [];
+    const rt = {
+      shards: 2,
+      shardOf: () => 0,
+      refOnShard: (shard: number) => ({
+        ask: (type: string, body: { reqs?: { op: string; key: Buffer }[] }) => {
+          bodies.push({ shard, type, n: body.reqs?.length ?? 1 });
+          return Promise.resolve(type === 'batch' ? body.reqs!.map((r) => `${r.op}:${r.key.toString()}`) : 'single');
+        },
+      }),
+    } as unknown as Runtime;
+    const b = new RuntimeBackend(rt, { timer: immediateTimer });
+    const keys = ['a', 'b', 'c'].map((k) => Buffer.from(k));
+    const replies = await Promise.all([...keys.map((k) => b.forKey(k, { op: 'get', key: k })), b.onShard(1, { op: 'dbsize' })]);
+    expect(replies).toEqual(['get:a', 'get:b', 'get:c', 'single']);
+    expect(bodies).toEqual([
+      { shard: 0, type: 'batch', n: 3 },
+      { shard: 1, type: 'dbsize', n: 1 },
+    ]);
   });
 
   it('retries a full mailbox, then succeeds', async () => {
