@@ -90,10 +90,10 @@ export async function runCrdtMergeFigures(result: ResultBuilder, options: CrdtMe
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const per = `${n} replicas, full-state merges folded into one accumulator`;
-  result.addFigure('crdt.orset.merge', '@shn/crdt OR-Set (ORSWOT)', `merges/s (${n} replicas)`, 'msg/s', samples.set, `${per}; merged state ${setBytes} B encoded`);
-  result.addFigure('naive.orset.merge', 'naive tombstone OR-Set (Map of Sets)', `merges/s (${n} replicas)`, 'msg/s', samples.naiveSet, `${per}; merged state ${naiveSetBytes} B as JSON`);
-  result.addFigure('crdt.pncounter.merge', '@shn/crdt PN-Counter', `merges/s (${n} replicas)`, 'msg/s', samples.pn, `${per}; merged state ${pnBytes} B encoded`);
-  result.addFigure('naive.pncounter.merge', 'naive PN-Counter (plain objects)', `merges/s (${n} replicas)`, 'msg/s', samples.naivePn, `${per}; merged state ${naivePnBytes} B as JSON`);
+  result.addFigure('crdt.orset.merge', '@shn/crdt OR-Set (ORSWOT)', `merges/s (${n} replicas)`, 'ops/s', samples.set, `${per}; merged state ${setBytes} B encoded`);
+  result.addFigure('naive.orset.merge', 'naive tombstone OR-Set (Map of Sets)', `merges/s (${n} replicas)`, 'ops/s', samples.naiveSet, `${per}; merged state ${naiveSetBytes} B as JSON`);
+  result.addFigure('crdt.pncounter.merge', '@shn/crdt PN-Counter', `merges/s (${n} replicas)`, 'ops/s', samples.pn, `${per}; merged state ${pnBytes} B encoded`);
+  result.addFigure('naive.pncounter.merge', 'naive PN-Counter (plain objects)', `merges/s (${n} replicas)`, 'ops/s', samples.naivePn, `${per}; merged state ${naivePnBytes} B as JSON`);
   result.addRatio('orset.merge.vs.naive', 'OR-Set merges/s, @shn/crdt / naive', 'crdt.orset.merge', 'naive.orset.merge');
   result.addRatio('pncounter.merge.vs.naive', 'PN-Counter merges/s, @shn/crdt / naive', 'crdt.pncounter.merge', 'naive.pncounter.merge');
   result.note(

@@ -31,8 +31,7 @@ const CONTENDERS = [
   { id: 'yjsV2', subject: 'Yjs (V2 update)' },
   { id: 'automerge', subject: 'Automerge 3' },
 ] as const;
-// Units outside the harness's FigureUnit union are written as-is into JSON and Markdown.
-const BYTES = 'bytes' as FigureUnit;
+const BYTES: FigureUnit = 'bytes';
 
 function runChild(id: string, edits: number | undefined, timeoutMs: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ export interface BenchArgs {
 
 /** Usage text printed by the CLI on `--help` or bad arguments. */
 export const usage = `usage: pnpm bench <name> [--quick] [--out DIR] [--repeats N] [--count N]
-  names: mailbox, kv
+  names: mailbox, kv, crdt, lincheck
   --quick      short smoke run (CI); writes results/<name>.quick.{json,md}
   --out DIR    write results files into DIR instead of apps/bench/results
   --repeats N  measured repeats per figure (median and spread are over these)
