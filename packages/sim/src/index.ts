@@ -33,5 +33,6 @@ export { registerBuiltinScenarios, registerScenarioCorrect, registerScenarioStal
 export { gossipCounterScenario } from './scenarios/gossip-counter.js';
 export { replicatedRegisterScenario } from './scenarios/replicated-register.js';
 export type { ReplicatedRegisterOptions } from './scenarios/replicated-register.js';
+export * from './linearizability/index.js';
 export * from './chaos/index.js';
 export * from './replay-real/index.js';

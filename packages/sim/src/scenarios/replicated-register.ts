@@ -137,7 +137,7 @@ export function replicatedRegisterScenario(options: ReplicatedRegisterOptions): 
     check(sim) {
       const history = sim.history.operations<RegisterInput, unknown>((input) => input.op === 'write');
       const result = checkOperations(registerModel, history, { timeoutMs: 10_000 });
-      if (result.outcome === 'illegal') return `not linearizable: ${result.explanation}`;
+      if (result.outcome === 'illegal') return result.explanation.startsWith('not linearizable') ? result.explanation : `not linearizable: ${result.explanation}`;
       return true;
     },
   });
