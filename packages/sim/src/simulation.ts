@@ -88,10 +88,10 @@ export class Simulation {
     this.faults = new SimFaultPoints(faultRng, faultOptions, (name) => this.#kernel.log('buggify', name));
     this[FAULT_POINTS] = this.faults;
     this.history = new HistoryRecorder(() => this.#now);
-    const sim = this;
+    const now = (): number => this.#now;
     this.#kernel = {
       get now() {
-        return sim.#now;
+        return now();
       },
       startEpochMs: this.startEpochMs,
       defaultAskTimeoutMs: askTimeout,

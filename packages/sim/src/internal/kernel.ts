@@ -1,9 +1,10 @@
+import type { Envelope } from '@shn/core';
 import type { FaultPoints } from '../fault-points.js';
 import type { QueuedEvent } from './event-queue.js';
 
 /** What travels over the simulated network between nodes. @internal */
 export type NetworkPayload =
-  | { readonly t: 'env'; readonly env: import('@shn/core').Envelope }
+  | { readonly t: 'env'; readonly env: Envelope }
   | { readonly t: 'reply'; readonly correlationId: string; readonly ok: boolean; readonly value: unknown }
   | { readonly t: 'frame'; readonly frame: Uint8Array };
 
