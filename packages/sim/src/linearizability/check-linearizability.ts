@@ -59,6 +59,7 @@ export function checkOperations<S, I, O>(model: Model<S, I, O>, ops: Operation<I
   let unknownPart = -1;
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p] as Operation<I, O>[];
+    if (part.length === 0) continue;
     if (budget.exhaustedNow()) {
       unknownPart = p;
       break;
