@@ -1,9 +1,13 @@
 import { showValue } from './structural-value.js';
 import type { Model, Operation } from './types.js';
 
+/** Any model, whatever its state, input and output types (only `describe` is used). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API accepts every model; `any` keeps method parameters assignable
+export type AnyModel = Model<any, any, any>;
+
 const MAX_WIDTH = 60;
 
-function describeOp(op: Operation, model: Model<any, any, any> | undefined): string {
+function describeOp(op: Operation, model: AnyModel | undefined): string {
   if (model?.describe !== undefined) {
     try {
       return model.describe(op.input, op.output);
@@ -30,7 +34,7 @@ function showTime(t: number): string {
  * c1    [------]    read() -> 1     5..20
  * ```
  */
-export function formatHistory(ops: Operation[], model?: Model<any, any, any>): string {
+export function formatHistory(ops: Operation[], model?: AnyModel): string {
   if (ops.length === 0) return '(empty history)';
   const sorted = [...ops].sort((a, b) => a.call - b.call || a.return - b.return);
   const times = [...new Set(sorted.flatMap((o) => [o.call, o.return]).filter((t) => t !== Infinity))].sort((a, b) => a - b);

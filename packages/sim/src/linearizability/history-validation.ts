@@ -1,5 +1,5 @@
 import { ShnError } from '@shn/core';
-import type { HistoryEvent, Model, Operation } from './types.js';
+import type { Operation } from './types.js';
 
 function invalid(message: string): ShnError {
   return new ShnError('INVALID_ARGUMENT', message);

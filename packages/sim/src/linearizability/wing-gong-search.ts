@@ -1,4 +1,4 @@
-import { SearchBudget } from './search-budget.js';
+import type { SearchBudget } from './search-budget.js';
 import { stableEncode, structuralEqual } from './structural-value.js';
 import type { Model, Operation } from './types.js';
 
