@@ -7,6 +7,7 @@
 export type { CheckOptions, CheckResult, HistoryEvent, Model, Operation } from './types.js';
 export { checkEvents, checkOperations } from './check-linearizability.js';
 export { formatHistory } from './format-history.js';
+export type { AnyModel } from './format-history.js';
 export { registerModel } from './register-model.js';
 export type { RegisterInput } from './register-model.js';
 export { createKvModel, kvModel } from './kv-model.js';
