@@ -221,9 +221,19 @@ export class SetFrameReader {
     const type = this.readType(bytes, p, t);
     p += t;
     const buf = this.bufferOver(bytes);
-    const key = utf8Slice.call(buf, p, p + k);
-    p += k;
-    const value = utf8Slice.call(buf, p, p + v);
+    // One native decode of key and value together; when the text has exactly one UTF-16 unit
+    // per byte (ASCII, the usual case) the two strings are slices of it. Otherwise each is
+    // decoded on its own (valid UTF-8 strings decode the same either way).
+    const joint = utf8Slice.call(buf, p, p + k + v);
+    let key: string;
+    let value: string;
+    if (joint.length === k + v) {
+      key = joint.slice(0, k);
+      value = joint.slice(k);
+    } else {
+      key = utf8Slice.call(buf, p, p + k);
+      value = utf8Slice.call(buf, p + k, p + k + v);
+    }
     if (type !== 'set') throw new ShnError('DECODE_FAILED', `unexpected message type ${JSON.stringify(type)}`);
     return { type, key, value };
   }
