@@ -5,7 +5,7 @@ import { TextRun } from './text-run.js';
 const MAGIC0 = 0x54;
 const MAGIC1 = 0x78;
 /** Current format version. */
-export const TEXT_FORMAT_VERSION = 1;
+export const TEXT_FORMAT_VERSION = 2;
 /** Flag: the update is a complete state in document order (can be loaded without integration). */
 export const FLAG_FULL_STATE = 1;
 /** Flag: content is stored as raw UTF-16 code units (it holds lone surrogates) instead of UTF-8. */
@@ -14,6 +14,7 @@ const FLAG_UTF16 = 2;
 const OL_NONE = 0;
 const OL_PREV = 1; // left origin = last character of the previous run in the encoding
 const OL_EXPLICIT = 2;
+const OL_BACK = 3; // left origin = last character of an earlier run, named by its distance back; seq is a delta from it
 const OR_NONE = 0;
 const OR_NEXT = 1; // right origin = first character of the next run in the encoding
 const OR_EXPLICIT = 2;
@@ -78,9 +79,13 @@ class Out {
  * `agentNames[i]` names agent index `i`; only agents that occur are written.
  *
  * Layout (all integers unsigned LEB128 varints, zigzag where signed):
- * `'T' 'x' version flags | nAgents (len utf8)* | nRuns | per run: header seqDelta len
- * [olAgent olSeqDelta] [orAgent orSeqDelta] | content | nRanges (agent seqDelta len)*`.
- * The header packs `agent << 7 | orSameAgent << 6 | olSameAgent << 5 | orKind << 3 | olKind << 1 | deleted`.
+ * `'T' 'x' version flags | nAgents (len utf8)* | nRuns | per run: header [olBack] seqDelta len
+ * [olAgent olSeqDelta] [orAgent orSeqDelta | orForward] | content | nRanges (agent seqDelta len)*`.
+ * The header packs `agent << 7 | orFlag << 6 | olSameAgent << 5 | orKind << 3 | olKind << 1 | deleted`.
+ * `olKind` 3 (OL_BACK): the left origin is the last character of run `k - 2 - olBack`, and
+ * `seqDelta` is relative to that origin + 1 (a run split by later inserts continues there).
+ * Otherwise `seqDelta` is relative to the end of the agent's previous run. With an explicit
+ * right origin, `orFlag` set means the origin is the first character of run `k + 2 + orForward`.
  */
 export function encodeUpdate(
   agentNames: readonly string[],
@@ -123,6 +128,18 @@ export function encodeUpdate(
     out.varint(b.length);
     out.bytes(b);
   }
+  // Where each run starts / ends, by (agent, seq): back/forward references to runs.
+  const byFirst = new Map<number, Map<number, number>>();
+  const byLast = new Map<number, Map<number, number>>();
+  const slot = (m: Map<number, Map<number, number>>, a: number): Map<number, number> => {
+    let x = m.get(a);
+    if (x === undefined) m.set(a, (x = new Map()));
+    return x;
+  };
+  runs.forEach((r, k) => {
+    slot(byFirst, r.agent).set(r.seq, k);
+    slot(byLast, r.agent).set(r.seq + r.len - 1, k);
+  });
   const lastEnd = new Float64Array(used.length);
   out.varint(runs.length);
   for (let k = 0; k < runs.length; k++) {
@@ -131,7 +148,22 @@ export function encodeUpdate(
     const next = k + 1 < runs.length ? runs[k + 1]! : null;
     const agent = local[r.agent]!;
     let olKind = OL_NONE;
-    if (r.olA >= 0) olKind = prev !== null && prev.agent === r.olA && prev.seq + prev.len - 1 === r.olS ? OL_PREV : OL_EXPLICIT;
+    let back = -1;
+    if (r.olA >= 0) {
+      olKind = prev !== null && prev.agent === r.olA && prev.seq + prev.len - 1 === r.olS ? OL_PREV : OL_EXPLICIT;
+      const f = olKind === OL_EXPLICIT ? byLast.get(r.olA)?.get(r.olS) : undefined;
+      if (f !== undefined && f < k - 1) {
+        // Take the back reference when it is no bigger than the explicit form.
+        const explicit =
+          varintSize(zz(r.seq - lastEnd[agent]!)) +
+          (r.olA === r.agent && r.olS < r.seq ? varintSize(r.seq - 1 - r.olS) : varintSize(local[r.olA]!) + varintSize(zz(r.olS - r.seq)));
+        const viaBack = varintSize(k - 2 - f) + varintSize(zz(r.seq - r.olS - 1));
+        if (viaBack <= explicit) {
+          olKind = OL_BACK;
+          back = f;
+        }
+      }
+    }
     let orKind = OR_NONE;
     if (r.orA >= 0) {
       if (next !== null && next.agent === r.orA && next.seq === r.orS) orKind = OR_NEXT;
@@ -141,9 +173,13 @@ export function encodeUpdate(
     // Same-agent explicit origins name earlier characters of the run's own agent: their
     // agent is implied and their distance back is unsigned.
     const olSame = olKind === OL_EXPLICIT && r.olA === r.agent && r.olS < r.seq;
-    const orSame = orKind === OR_EXPLICIT && r.orA === r.agent && r.orS < r.seq;
-    out.varint(agent * 128 + (orSame ? 64 : 0) + (olSame ? 32 : 0) + orKind * 8 + olKind * 2 + (r.deleted ? 1 : 0));
-    out.zigzag(r.seq - lastEnd[agent]!);
+    const fwd = orKind === OR_EXPLICIT ? byFirst.get(r.orA)?.get(r.orS) : undefined;
+    const orFwd = fwd !== undefined && fwd > k + 1;
+    out.varint(agent * 128 + (orFwd ? 64 : 0) + (olSame ? 32 : 0) + orKind * 8 + olKind * 2 + (r.deleted ? 1 : 0));
+    if (olKind === OL_BACK) {
+      out.varint(k - 2 - back);
+      out.zigzag(r.seq - r.olS - 1);
+    } else out.zigzag(r.seq - lastEnd[agent]!);
     lastEnd[agent] = r.seq + r.len;
     out.varint(r.len);
     if (olKind === OL_EXPLICIT) {
@@ -154,7 +190,7 @@ export function encodeUpdate(
       }
     }
     if (orKind === OR_EXPLICIT) {
-      if (orSame) out.varint(r.seq - 1 - r.orS);
+      if (orFwd) out.varint(fwd - k - 2);
       else {
         out.varint(local[r.orA]!);
         out.zigzag(r.orS - r.seq);
@@ -184,6 +220,19 @@ export function encodeUpdate(
     out.varint(g.len);
   }
   return out.buf.slice(0, out.n);
+}
+
+function zz(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80);
+    n++;
+  }
+  return n;
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -289,18 +338,25 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
     const olKind = (h >> 1) & 3;
     const orKind = (h >> 3) & 3;
     const olSame = (h & 32) !== 0;
-    const orSame = (h & 64) !== 0;
-    if (olKind === 3) fail('bad left origin kind');
-    if ((olSame && olKind !== OL_EXPLICIT) || (orSame && orKind !== OR_EXPLICIT)) fail('bad origin flags');
+    const orFwd = (h & 64) !== 0;
+    if ((olSame && olKind !== OL_EXPLICIT) || (orFwd && orKind !== OR_EXPLICIT)) fail('bad origin flags');
     if (orKind === OR_AFTER_LEFT && olKind === OL_NONE) fail('right origin after a missing left origin');
     if (olKind === OL_PREV && k === 0) fail('first run cannot refer to a previous run');
     if (orKind === OR_NEXT && k === nRuns - 1) fail('last run cannot refer to a next run');
-    const seq = seqOk(lastEnd[agent]! + rd.zigzag());
+    let olA = -1;
+    let olS = 0;
+    let seq: number;
+    if (olKind === OL_BACK) {
+      const f = k - 2 - rd.varint();
+      if (f < 0) fail('left origin refers before the first run');
+      const p = runs[f]!;
+      olA = p.agent;
+      olS = p.seq + p.len - 1;
+      seq = seqOk(olS + 1 + rd.zigzag());
+    } else seq = seqOk(lastEnd[agent]! + rd.zigzag());
     const len = rd.varint();
     if (len < 1) fail('empty run');
     lastEnd[agent] = seqOk(seq + len);
-    let olA = -1;
-    let olS = 0;
     if (olKind === OL_EXPLICIT) {
       if (olSame) {
         olA = agent;
@@ -314,9 +370,10 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
     let orA = -1;
     let orS = 0;
     if (orKind === OR_EXPLICIT) {
-      if (orSame) {
-        orA = agent;
-        orS = seqOk(seq - 1 - rd.varint());
+      if (orFwd) {
+        const j = k + 2 + rd.varint();
+        if (j >= nRuns) fail('right origin refers past the last run');
+        orA = -2 - j; // resolved once run j is decoded
       } else {
         orA = rd.varint();
         if (orA >= nAgents) fail('origin agent outside the table');
@@ -338,6 +395,11 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
     }
     if (orKinds[k] === OR_NEXT) {
       const n = runs[k + 1]!;
+      r.orA = n.agent;
+      r.orS = n.seq;
+    }
+    if (r.orA <= -2) {
+      const n = runs[-2 - r.orA]!;
       r.orA = n.agent;
       r.orS = n.seq;
     }

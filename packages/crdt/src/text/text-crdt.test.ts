@@ -324,4 +324,40 @@ describe('TextCrdt causal buffer and replica ids', () => {
     a.insert(3, 'd');
     expect(() => TextCrdt.decodeState(a.diffSince(v), 'n')).toThrow(expect.objectContaining({ code: 'DECODE_FAILED' }));
   });
+
+  it('run references outside the run list (back before the first run, ahead past the last) fail with DECODE_FAILED', () => {
+    // 'T' 'x' version 2, full state, one replica "a", one run, header, refs, seq, len, content "x", no ranges.
+    const back = Uint8Array.from([0x54, 0x78, 2, 1, 1, 1, 0x61, 1, 3 * 2, 0, 0, 1, 1, 0x78, 0]);
+    const ahead = Uint8Array.from([0x54, 0x78, 2, 1, 1, 1, 0x61, 1, 64 + 2 * 8, 0, 1, 0, 1, 0x78, 0]);
+    const plain = Uint8Array.from([0x54, 0x78, 2, 1, 1, 1, 0x61, 1, 0, 0, 1, 1, 0x78, 0]);
+    expect(TextCrdt.decodeState(plain, 'n').toString()).toBe('x');
+    for (const bytes of [back, ahead]) {
+      expect(() => TextCrdt.decodeState(bytes, 'n')).toThrow(expect.objectContaining({ code: 'DECODE_FAILED' }));
+    }
+  });
+
+  it('splits made by inserts inside runs survive encode/decode (back and forward run references)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.constantFrom('x', 'yz', '')), { maxLength: 40 }), (edits) => {
+        const a = new TextCrdt('a');
+        a.insert(0, 'abcdefghij');
+        for (const [at, text] of edits) {
+          const pos = at % (a.length + 1);
+          if (text === '') {
+            if (a.length > 0) a.delete(Math.min(pos, a.length - 1), 1);
+          } else a.insert(pos, text);
+        }
+        const loaded = TextCrdt.decodeState(a.encodeState(), 'b');
+        expect(loaded.toString()).toBe(a.toString());
+        // The loaded replica integrates further remote edits exactly like the original.
+        const c = new TextCrdt('c');
+        c.applyUpdate(a.encodeState());
+        c.insert(Math.floor(c.length / 2), 'Q');
+        const ops = c.takeOps();
+        a.applyOps(ops);
+        loaded.applyOps(ops);
+        expect(loaded.toString()).toBe(a.toString());
+      }),
+    );
+  });
 });
