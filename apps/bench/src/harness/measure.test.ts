@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Clock } from '@shn/core';
 import { isShnError } from '@shn/core';
-import { measureLatencies, measureRate, repeatMeasurement } from './measure.js';
+import { measureLatencies, measureRate, repeatAlternating, repeatMeasurement } from './measure.js';
 
 /** A fake clock that advances only when told: makes rates and latencies exact. */
 function manualClock(): Clock & { advance(ms: number): void } {
@@ -25,6 +25,44 @@ describe('repeatMeasurement', () => {
   it('rejects a bad plan with INVALID_ARGUMENT', async () => {
     await expect(repeatMeasurement({ warmups: 0, repeats: 0 }, async () => 1)).rejects.toSatisfy((e) => isShnError(e) && e.code === 'INVALID_ARGUMENT');
     await expect(repeatMeasurement({ warmups: -1, repeats: 1 }, async () => 1)).rejects.toSatisfy((e) => isShnError(e) && e.code === 'INVALID_ARGUMENT');
+  });
+});
+
+describe('repeatAlternating', () => {
+  it('runs every measure once per round in rotating order and keeps the last `repeats` rounds', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(4), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), async (warmups, repeats, subjects) => {
+        const calls: number[] = [];
+        const measures = Array.from({ length: subjects }, (_, i) => async () => {
+          calls.push(i);
+          return calls.length;
+        });
+        const out = await repeatAlternating({ warmups, repeats }, measures);
+        const rounds = warmups + repeats;
+        expect(calls).toHaveLength(rounds * subjects);
+        for (let r = 0; r < rounds; r++) {
+          // Round r starts with subject r mod n and visits each subject once.
+          const round = calls.slice(r * subjects, (r + 1) * subjects);
+          expect(round[0]).toBe(r % subjects);
+          expect([...round].sort()).toEqual(Array.from({ length: subjects }, (_, i) => i));
+        }
+        expect(out).toHaveLength(subjects);
+        for (let i = 0; i < subjects; i++) {
+          // Each kept value is the call number of subject i's call in a kept round.
+          const expected: number[] = [];
+          calls.forEach((s, at) => {
+            if (s === i && at >= warmups * subjects) expected.push(at + 1);
+          });
+          expect(out[i]).toEqual(expected);
+        }
+      }),
+    );
+  });
+
+  it('rejects a bad plan or no measures with INVALID_ARGUMENT, and passes a measure failure on', async () => {
+    await expect(repeatAlternating({ warmups: 0, repeats: 0 }, [async () => 1])).rejects.toSatisfy((e) => isShnError(e) && e.code === 'INVALID_ARGUMENT');
+    await expect(repeatAlternating({ warmups: 0, repeats: 1 }, [])).rejects.toSatisfy((e) => isShnError(e) && e.code === 'INVALID_ARGUMENT');
+    await expect(repeatAlternating({ warmups: 0, repeats: 2 }, [async () => 1, async () => Promise.reject(new Error('boom'))])).rejects.toThrow('boom');
   });
 });
 

@@ -36,6 +36,31 @@ export async function repeatMeasurement<T>(plan: RepeatPlan, measure: () => Prom
 }
 
 /**
+ * Like {@link repeatMeasurement} for several subjects measured side by side: each round runs
+ * every measure once, the order rotating by one each round (A B C, B C A, C A B, ...), so slow
+ * drifts of a shared machine and any first-or-last position effect hit every subject alike.
+ * `plan.warmups` rounds are discarded. Returns, per measure (in the order given), its kept
+ * results in round order. Throws ShnError INVALID_ARGUMENT on a bad plan or no measures;
+ * rejects with whatever a measure rejects with.
+ */
+export async function repeatAlternating<T>(plan: RepeatPlan, measures: readonly (() => Promise<T>)[]): Promise<T[][]> {
+  checkCount(plan.repeats, 'repeats');
+  if (!Number.isSafeInteger(plan.warmups) || plan.warmups < 0) {
+    throw new ShnError('INVALID_ARGUMENT', `warmups must be a non-negative safe integer, got ${String(plan.warmups)}`);
+  }
+  if (measures.length === 0) throw new ShnError('INVALID_ARGUMENT', 'repeatAlternating needs at least one measure');
+  const out: T[][] = measures.map(() => []);
+  for (let round = 0; round < plan.warmups + plan.repeats; round++) {
+    for (let k = 0; k < measures.length; k++) {
+      const i = (round + k) % measures.length;
+      const value = await (measures[i] as () => Promise<T>)();
+      if (round >= plan.warmups) (out[i] as T[]).push(value);
+    }
+  }
+  return out;
+}
+
+/**
  * Measures the throughput of `runBatch(n)`, which must perform exactly `n` operations and
  * resolve when they are all done. With `{ count }` it runs one batch of `count`; with
  * `{ durationMs, batch }` it runs batches of `batch` until at least `durationMs` have passed.

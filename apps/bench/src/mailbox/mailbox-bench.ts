@@ -1,5 +1,5 @@
 import type { MeasureSpan } from '../harness/measure.js';
-import { measureLatencies, measureRate, repeatMeasurement } from '../harness/measure.js';
+import { measureLatencies, measureRate, repeatAlternating, repeatMeasurement } from '../harness/measure.js';
 import { ResultBuilder } from '../harness/result-builder.js';
 import type { MailboxContender } from './contender.js';
 import { startPiscinaContender } from './piscina-contender.js';
@@ -47,8 +47,9 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
   const messages = makeSetMessages(POOL_SIZE);
   const plan = { warmups, repeats };
 
-  const measure = async (id: string, contender: MailboxContender) => {
-    if (contender.oneWay !== undefined) {
+  /** Measures every figure of `contender`; one-way throughput only unless `oneWayDone`. */
+  const measure = async (id: string, contender: MailboxContender, oneWayDone = false) => {
+    if (contender.oneWay !== undefined && !oneWayDone) {
       const oneWay = contender.oneWay.bind(contender);
       log(`mailbox: ${contender.subject} one-way...`);
       const rates = await repeatMeasurement(plan, () => measureRate(oneWaySpan, oneWay));
@@ -80,16 +81,52 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
     }
   };
 
-  await run('postMessage', () => startPostMessageContender(messages), true);
-  await run('piscina', () => startPiscinaContender(messages));
-
+  // The baseline and the shn ring are alive together and their one-way repeats alternate
+  // (postMessage, ring, then ring, postMessage, ...): the headline ratio compares figures taken
+  // seconds apart, so slow drifts of this shared machine hit both sides alike.
   let fullSpins = 0;
-  const ring = (id: string, subject: string, spins: number | undefined) =>
-    run(id, async () => {
-      const c = await startRingContender(messages, { capacity: ringCapacity, publishEvery, spins, subject });
-      return { ...c, close: async () => { fullSpins += c.fullSpins; await c.close(); } };
-    });
-  await ring('ring', 'shn ring', undefined);
+  const baseline = await startPostMessageContender(messages);
+  try {
+    let ring: Awaited<ReturnType<typeof startRingContender>> | undefined;
+    try {
+      ring = await startRingContender(messages, { capacity: ringCapacity, publishEvery, subject: 'shn ring' });
+    } catch (e) {
+      result.skip('ring', `failed: ${(e as Error).message}`);
+      log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+    }
+    const oneWayOf = (c: MailboxContender) => () => measureRate(oneWaySpan, (n) => (c.oneWay as (n: number) => Promise<void>)(n));
+    let paired = false;
+    if (ring !== undefined) {
+      log(`mailbox: ${baseline.subject} and ${ring.subject} one-way, alternating...`);
+      try {
+        const [pmRates, ringRates] = await repeatAlternating(plan, [oneWayOf(baseline), oneWayOf(ring)]);
+        result.addFigure('postMessage.oneWay', baseline.subject, 'one-way throughput', 'msg/s', pmRates as number[], baseline.note);
+        result.addFigure('ring.oneWay', ring.subject, 'one-way throughput', 'msg/s', ringRates as number[], ring.note);
+        paired = true;
+      } catch (e) {
+        result.skip('ring', `failed: ${(e as Error).message}`);
+        log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+        fullSpins = ring.fullSpins;
+        await ring.close();
+        ring = undefined;
+      }
+    }
+    await measure('postMessage', baseline, paired);
+    if (ring !== undefined) {
+      try {
+        await measure('ring', ring, true);
+      } catch (e) {
+        result.skip('ring', `failed: ${(e as Error).message}`);
+        log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+      } finally {
+        fullSpins = ring.fullSpins;
+        await ring.close();
+      }
+    }
+  } finally {
+    await baseline.close();
+  }
+  await run('piscina', () => startPiscinaContender(messages));
   result.note(`shn ring: when the ring is full the main-thread producer publishes, rings the doorbell and spins (busy-retries reserve); it spun ${fullSpins} times in this run. The consumer polls for up to the Doorbell's default ${DOORBELL_DEFAULT_SPIN_MICROS} µs and then parks with Atomics.waitAsync; the main thread waits for echoes the same way.`);
 
   let fullRetries = 0;
@@ -106,7 +143,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
   result.addRatio('ring/piscina.throughput', 'shn ring one-way / Piscina 256 in flight, msg/s', 'ring.oneWay', 'piscina.pipelined');
   result.addRatio('runtime/postMessage.oneWay', 'shn runtime tell / postMessage, one-way msg/s', 'runtime.oneWay', 'postMessage.oneWay');
   result.addRatio('runtime/postMessage.rtt.p50', 'shn runtime ask / postMessage, round trip p50', 'runtime.rtt.p50', 'postMessage.rtt.p50');
-  result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, an ASCII loop or Buffer#write straight into the ring and native UTF-8 decoding (Buffer) for the ring, the runtime's codec for the runtime).`);
-  result.note('One-way throughput counts from the first send until the worker confirms (sync reply) it received and decoded every message.');
+  result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, ASCII text stored four characters per 32-bit word straight into the ring (Buffer#write for non-ASCII) and one native Latin-1 decode of key and value (UTF-8 for non-ASCII frames) for the ring, the runtime's codec for the runtime).`);
+  result.note('One-way throughput counts from the first send until the worker confirms (sync reply) it received and decoded every message. The postMessage and shn ring one-way repeats alternate (both workers alive), so the headline ratio compares figures taken seconds apart.');
   return result;
 }

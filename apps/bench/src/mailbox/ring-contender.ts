@@ -4,7 +4,7 @@ import { ShnError } from '@shn/core';
 import type { MailboxContender } from './contender.js';
 import { Doorbell, SpscRing } from '@shn/core-mailbox';
 import type { RingSyncReply, RingWorkerData } from './ring-protocol.js';
-import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, SetFrameReader, DirectSetFrameWriter, writeControlFrame } from './set-frame.js';
+import { FRAME_SET, FRAME_SET_ECHO, FRAME_SYNC, SET_FRAME_HEADER_BYTES, SetFrameReader, SetFrameWriter, writeControlFrame } from './set-frame.js';
 import { poolMask } from './set-message.js';
 import type { SetMessage } from './set-message.js';
 
@@ -25,8 +25,8 @@ export interface RingContenderOptions {
 
 /**
  * The shn path: the main thread encodes each message straight into an SpscRing (reserve,
- * 8-byte header, strings written with Buffer#write straight into the ring, commit of the bytes written), publishing and ringing the worker's
- * Doorbell once per `publishEvery` frames; the worker decodes with Buffer's native UTF-8 decoder. When the ring
+ * 8-byte header, ASCII strings stored four characters per 32-bit word straight into the ring, commit of the bytes written), publishing and ringing the worker's
+ * Doorbell once per `publishEvery` frames; the worker decodes with one native Buffer Latin-1 call for ASCII frames (UTF-8 otherwise). When the ring
  * is full the producer publishes, rings and SPINS on reserve (busy-retry on the main thread;
  * the consumer drains on its own core). Round trips go back through a second ring, the main
  * thread waiting on its own Doorbell (spin then Atomics.waitAsync). Rejects with ShnError
@@ -59,7 +59,7 @@ export async function startRingContender(messages: readonly SetMessage[], option
   await once(worker, 'message');
 
   const mask = poolMask(messages);
-  const writer = new DirectSetFrameWriter();
+  const writer = new SetFrameWriter();
   const reader = new SetFrameReader();
   let cursor = 0;
   let sent = 0;

@@ -1,6 +1,6 @@
 /**
  * Worker side of the shn ring contender: drains the inbound SpscRing (peek, decode with
- * Buffer utf8 decoding, consume; release once per batch), echoes FRAME_SET_ECHO frames through the
+ * SetFrameReader, consume; release once per batch), echoes FRAME_SET_ECHO frames through the
  * outbound ring, answers FRAME_SYNC with its count over parentPort, and parks on its Doorbell
  * (Atomics.waitAsync) when the ring is empty.
  */
@@ -39,11 +39,10 @@ for (;;) {
       checksum += msg.key.length + msg.value.length;
       inRing.consume();
       if (kind === FRAME_SET_ECHO) {
-        const len = writer.prepare(msg);
+        const len = writer.maxLength(msg);
         let at = outRing.reserve(len);
         while (at === -1) at = outRing.reserve(len); // the main thread drains echoes one at a time
-        writer.writeTo(outRing.bytes, outRing.view, at, FRAME_SET);
-        outRing.commit();
+        outRing.commit(writer.write(outRing.bytes, outRing.view, at, FRAME_SET, msg));
         outRing.publish();
         outBell.ring();
       }
