@@ -19,16 +19,20 @@ function checkCount(n: number, what: string): void {
   }
 }
 
+function checkPlan(plan: RepeatPlan): void {
+  checkCount(plan.repeats, 'repeats');
+  if (!Number.isSafeInteger(plan.warmups) || plan.warmups < 0) {
+    throw new ShnError('INVALID_ARGUMENT', `warmups must be a non-negative safe integer, got ${String(plan.warmups)}`);
+  }
+}
+
 /**
  * Runs `measure` `plan.warmups` times (results discarded), then `plan.repeats` times, and
  * returns the kept results in order. Throws ShnError INVALID_ARGUMENT on a bad plan
  * (repeats < 1, warmups < 0); rejects with whatever `measure` rejects with.
  */
 export async function repeatMeasurement<T>(plan: RepeatPlan, measure: () => Promise<T>): Promise<T[]> {
-  checkCount(plan.repeats, 'repeats');
-  if (!Number.isSafeInteger(plan.warmups) || plan.warmups < 0) {
-    throw new ShnError('INVALID_ARGUMENT', `warmups must be a non-negative safe integer, got ${String(plan.warmups)}`);
-  }
+  checkPlan(plan);
   for (let i = 0; i < plan.warmups; i++) await measure();
   const out: T[] = [];
   for (let i = 0; i < plan.repeats; i++) out.push(await measure());
@@ -44,10 +48,7 @@ export async function repeatMeasurement<T>(plan: RepeatPlan, measure: () => Prom
  * rejects with whatever a measure rejects with.
  */
 export async function repeatAlternating<T>(plan: RepeatPlan, measures: readonly (() => Promise<T>)[]): Promise<T[][]> {
-  checkCount(plan.repeats, 'repeats');
-  if (!Number.isSafeInteger(plan.warmups) || plan.warmups < 0) {
-    throw new ShnError('INVALID_ARGUMENT', `warmups must be a non-negative safe integer, got ${String(plan.warmups)}`);
-  }
+  checkPlan(plan);
   if (measures.length === 0) throw new ShnError('INVALID_ARGUMENT', 'repeatAlternating needs at least one measure');
   const out: T[][] = measures.map(() => []);
   for (let round = 0; round < plan.warmups + plan.repeats; round++) {
