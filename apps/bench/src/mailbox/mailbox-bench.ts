@@ -49,7 +49,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
   const messages = makeSetMessages(POOL_SIZE);
   const plan = { warmups, repeats };
 
-  /** Measures every figure of `contender`; one-way throughput only unless `oneWayDone`. */
+  /** Measures every figure of `contender`, leaving out one-way throughput when `oneWayDone` (already measured in a pair). */
   const measure = async (id: string, contender: MailboxContender, oneWayDone = false) => {
     if (contender.oneWay !== undefined && !oneWayDone) {
       const oneWay = contender.oneWay.bind(contender);
@@ -69,6 +69,12 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
     result.addFigure(`${id}.rtt.p99`, contender.subject, 'round trip p99, 1 in flight', 'µs', lat.map((l) => l.p99Us));
   };
 
+  /** Records a non-baseline contender that failed as skipped, with the reason. */
+  const skipFailed = (id: string, e: unknown) => {
+    result.skip(id, `failed: ${(e as Error).message}`);
+    log(`mailbox: ${id} failed: ${(e as Error).stack ?? String(e)}`);
+  };
+
   const run = async (id: string, start: () => Promise<MailboxContender>, baseline = false) => {
     let contender: MailboxContender | undefined;
     try {
@@ -76,8 +82,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
       await measure(id, contender);
     } catch (e) {
       if (baseline) throw e;
-      result.skip(id, `failed: ${(e as Error).message}`);
-      log(`mailbox: ${id} failed: ${(e as Error).stack ?? String(e)}`);
+      skipFailed(id, e);
     } finally {
       await contender?.close();
     }
@@ -93,8 +98,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
     try {
       ring = await startRingContender(messages, { capacity: ringCapacity, publishEvery, subject: 'shn ring' });
     } catch (e) {
-      result.skip('ring', `failed: ${(e as Error).message}`);
-      log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+      skipFailed('ring', e);
     }
     const oneWayOf = (c: MailboxContender) => () => measureRate(oneWaySpan, (n) => (c.oneWay as (n: number) => Promise<void>)(n));
     let paired = false;
@@ -106,8 +110,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
         result.addFigure('ring.oneWay', ring.subject, 'one-way throughput', 'msg/s', ringRates as number[], ring.note);
         paired = true;
       } catch (e) {
-        result.skip('ring', `failed: ${(e as Error).message}`);
-        log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+        skipFailed('ring', e);
         fullSpins = ring.fullSpins;
         await ring.close();
         ring = undefined;
@@ -118,8 +121,7 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
       try {
         await measure('ring', ring, true);
       } catch (e) {
-        result.skip('ring', `failed: ${(e as Error).message}`);
-        log(`mailbox: ring failed: ${(e as Error).stack ?? String(e)}`);
+        skipFailed('ring', e);
       } finally {
         fullSpins = ring.fullSpins;
         await ring.close();
