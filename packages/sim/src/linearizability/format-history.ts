@@ -19,7 +19,10 @@ function describeOp(op: Operation, model: AnyModel | undefined): string {
 }
 
 function showTime(t: number): string {
-  return t === Infinity ? 'pending' : String(t);
+  if (t === Infinity) return 'pending';
+  // Simulated times are sums of float delays (24.939999999999998): show at most 6 decimals
+  // (times closer than a millionth of a unit print alike).
+  return String(Number(t.toFixed(6)));
 }
 
 /**

@@ -20,6 +20,13 @@ describe('the harness finds real bugs: a toy replicated register', () => {
         // The failure is real: re-checking the recorded history independently gives 'illegal'.
         const again = checkOperations(registerModel, r.sim.history.operations((i: { op: string }) => i.op === 'write') as never);
         expect(again.outcome).toBe('illegal');
+        // The witness explains the bug: a stale read together with the write(s) it missed,
+        // not a lone read stranded by removing its write.
+        expect(r.failure?.message).toContain('real-time order');
+        if (again.outcome === 'illegal') {
+          expect(again.minimal.length).toBeGreaterThan(1);
+          expect(again.minimal.some((o) => (o.input as { op: string }).op === 'write')).toBe(true);
+        }
         caught.push(seed);
       }
     }

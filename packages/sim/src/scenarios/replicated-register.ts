@@ -8,7 +8,8 @@ import type { Scenario } from '../scenario.js';
 import type { SimActorContext } from '../sim-node.js';
 
 const REPLICAS = ['n1', 'n2', 'n3'] as const;
-const CLIENTS = ['c1', 'c2', 'c3'] as const;
+// Named after their clientId in the history, so the checker's timeline and the event log agree.
+const CLIENTS = ['c0', 'c1', 'c2'] as const;
 const LEADER = 'n1';
 
 interface WriteBody {
