@@ -5,6 +5,7 @@ import type { CausalContext } from './causal-context.js';
 import { ccContains, ccEmpty, ccEquals, ccFromDots, ccJoin, ccNextDot, readCc, writeCc } from './causal-context.js';
 import type { Dot } from './dot.js';
 import { compareDots, hasDot } from './dot.js';
+import { checkReplicaId } from '../replica/replica-id.js';
 
 /**
  * A dot kernel (Almeida et al.'s "dot store + causal context"): string keys, each live
@@ -61,6 +62,7 @@ export function kernelEquals(a: DotKernel, b: DotKernel): boolean {
 
 /** The delta that makes `key` live under a fresh dot of `replica`, superseding its old dots. */
 export function kernelAdd(k: DotKernel, replica: string, key: string): DotKernel {
+  checkReplicaId(replica);
   const dot = ccNextDot(k.ctx, replica);
   const old = k.entries.get(key) ?? [];
   return { entries: new Map([[key, [dot]]]), ctx: ccFromDots([...old, dot]) };

@@ -1,4 +1,5 @@
 import { ShnError } from '@shn/core';
+import { isWellFormedText } from './well-formed.js';
 
 const utf8 = new TextEncoder();
 
@@ -45,8 +46,15 @@ export class ByteWriter {
     this.buf[this.len++] = v;
   }
 
-  /** Writes a length-prefixed UTF-8 string. */
+  /**
+   * Writes a length-prefixed UTF-8 string.
+   * @throws ShnError `ENCODE_FAILED` for a non-string or a string with a lone surrogate, which
+   *   UTF-8 cannot carry: it would decode as another string.
+   */
   string(value: string): void {
+    if (typeof value !== 'string' || !isWellFormedText(value)) {
+      throw new ShnError('ENCODE_FAILED', typeof value !== 'string' ? `crdt: expected a string, got ${typeof value}` : 'crdt: a string with a lone surrogate cannot be encoded');
+    }
     const bytes = utf8.encode(value);
     this.varint(bytes.length);
     this.bytes(bytes);

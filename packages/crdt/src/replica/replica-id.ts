@@ -1,13 +1,26 @@
 import { ShnError } from '@shn/core';
+import { isWellFormedText } from '../encoding/well-formed.js';
 
 /**
- * Checks a replica id. @throws ShnError `INVALID_ARGUMENT` unless a non-empty string of at
- * most 256 characters.
+ * Checks a replica id. @throws ShnError `INVALID_ARGUMENT` unless a non-empty, well-formed
+ * string of at most 256 characters.
  */
 export function checkReplicaId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
-    throw new ShnError('INVALID_ARGUMENT', 'a replica id must be a non-empty string of at most 256 characters');
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !isWellFormedText(id)) {
+    throw new ShnError('INVALID_ARGUMENT', 'a replica id must be a non-empty, well-formed string of at most 256 characters');
   }
+}
+
+/**
+ * Checks a set element or map key (`what` names it in the message). Elements are strings:
+ * anything else would change on the way through the encoding (42 would come back as "42"),
+ * and so would a string with a lone surrogate.
+ * @throws ShnError `INVALID_ARGUMENT` unless `value` is a well-formed string.
+ */
+export function checkElement(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new ShnError('INVALID_ARGUMENT', `${what} must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (!isWellFormedText(value)) throw new ShnError('INVALID_ARGUMENT', `${what} must be well-formed UTF-16 (it has a lone surrogate)`);
+  return value;
 }
 
 /**

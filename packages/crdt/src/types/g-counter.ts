@@ -3,6 +3,7 @@ import type { ByteReader } from '../encoding/byte-reader.js';
 import { decodeFailed } from '../encoding/byte-reader.js';
 import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { CrdtType } from './crdt-type.js';
+import { checkReplicaId } from '../replica/replica-id.js';
 
 /** G-Counter state: each replica's own running total (join = pointwise max). */
 export type GCounterState = ReadonlyMap<string, number>;
@@ -81,9 +82,10 @@ export const gCounter = Object.freeze({
   read: readGCounter,
   /**
    * The delta that adds `n` (a non-negative safe integer) on behalf of `replica`.
-   * @throws ShnError `INVALID_ARGUMENT` for a bad amount or an overflowing slot.
+   * @throws ShnError `INVALID_ARGUMENT` for a bad replica id or amount, or an overflowing slot.
    */
   increment(state: GCounterState, replica: string, n = 1): GCounterState {
+    checkReplicaId(replica);
     checkAmount(n);
     const next = (state.get(replica) ?? 0) + n;
     if (!Number.isSafeInteger(next)) throw new ShnError('INVALID_ARGUMENT', 'counter would exceed 2^53 - 1');

@@ -2,6 +2,7 @@ import type { ByteReader } from '../encoding/byte-reader.js';
 import { decodeFailed } from '../encoding/byte-reader.js';
 import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { CrdtType } from './crdt-type.js';
+import { checkElement } from '../replica/replica-id.js';
 
 /** G-Set state: the elements. */
 export type GSetState = ReadonlySet<string>;
@@ -52,5 +53,5 @@ export const gSet = Object.freeze({
   write: writeStringSet,
   read: readStringSet,
   /** The delta that adds `element`. */
-  add: (_s: GSetState, element: string): GSetState => new Set([element]),
+  add: (_s: GSetState, element: string): GSetState => new Set([checkElement(element, 'a G-Set element')]),
 } satisfies CrdtType<GSetState, Set<string>> & Record<string, unknown>);

@@ -6,6 +6,7 @@ import type { HlcTimestamp, HybridLogicalClock } from './hybrid-logical-clock.js
 import { compareHlc } from './hybrid-logical-clock.js';
 import type { Json } from './json-value.js';
 import { jsonText, readJson, writeJson } from './json-value.js';
+import { checkReplicaId } from '../replica/replica-id.js';
 
 /** One write: its timestamp, the writing replica and the value. */
 export interface LwwWrite {
@@ -69,9 +70,10 @@ export const lwwRegister = Object.freeze({
   },
   /**
    * The delta that sets the register to `value` from `replica`, stamped by `hlc` strictly
-   * after the current write. @throws ShnError `INVALID_ARGUMENT` for a non-JSON value.
+   * after the current write. @throws ShnError `INVALID_ARGUMENT` for a bad replica id or a non-JSON value.
    */
   set(state: LwwRegisterState, replica: string, value: Json, hlc: HybridLogicalClock): LwwRegisterState {
+    checkReplicaId(replica);
     jsonText(value);
     return { ts: hlc.next(state?.ts), r: replica, v: value };
   },

@@ -6,6 +6,7 @@ import type { Json } from './json-value.js';
 import { jsonText } from './json-value.js';
 import { decodeFailed } from '../encoding/byte-reader.js';
 import type { ByteReader } from '../encoding/byte-reader.js';
+import { checkReplicaId } from '../replica/replica-id.js';
 
 /** MV-Register state: a dot kernel keyed by the JSON text of each concurrent value. */
 export type MvRegisterState = DotKernel;
@@ -36,9 +37,10 @@ export const mvRegister = Object.freeze({
   },
   /**
    * The delta that sets the register to `value`, superseding every value seen.
-   * @throws ShnError `INVALID_ARGUMENT` for a non-JSON value.
+   * @throws ShnError `INVALID_ARGUMENT` for a bad replica id or a non-JSON value.
    */
   set(s: MvRegisterState, replica: string, value: Json): MvRegisterState {
+    checkReplicaId(replica);
     const text = jsonText(value);
     const dot = ccNextDot(s.ctx, replica);
     const cleared = kernelClear(s);

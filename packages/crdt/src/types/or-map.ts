@@ -4,6 +4,7 @@ import type { ByteReader } from '../encoding/byte-reader.js';
 import { decodeFailed } from '../encoding/byte-reader.js';
 import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { CrdtType } from './crdt-type.js';
+import { checkElement, checkReplicaId } from '../replica/replica-id.js';
 
 /** OR-Map state: which keys are live (a dot kernel) and each key's nested CRDT state. */
 export interface OrMapState<S> {
@@ -87,10 +88,12 @@ export function orMap<S, V>(valueType: CrdtType<S, V>): OrMapType<S, V> {
     },
     get: (s, key) => s.values.get(key) ?? bottomValue,
     update(s, replica, key, mutate) {
+      checkElement(key, 'an OR-Map key');
+      checkReplicaId(replica);
       const delta = mutate(s.values.get(key) ?? bottomValue);
       return { keys: kernelAdd(s.keys, replica, key), values: new Map([[key, delta]]) };
     },
-    remove: (s, key) => ({ keys: kernelRemove(s.keys, key), values: new Map() }),
+    remove: (s, key) => ({ keys: kernelRemove(s.keys, checkElement(key, 'an OR-Map key')), values: new Map() }),
   };
   return Object.freeze(type);
 }

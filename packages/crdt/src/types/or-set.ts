@@ -1,6 +1,7 @@
 import type { DotKernel } from '../causal/dot-kernel.js';
 import { kernelAdd, kernelBottom, kernelClear, kernelEquals, kernelJoin, kernelRemove, readKernel, writeKernel } from '../causal/dot-kernel.js';
 import type { CrdtType } from './crdt-type.js';
+import { checkElement } from '../replica/replica-id.js';
 
 /** OR-Set state: a dot kernel whose keys are the elements. */
 export type OrSetState = DotKernel;
@@ -24,9 +25,9 @@ export const orSet = Object.freeze({
   /** True if `element` is in the set. */
   has: (s: OrSetState, element: string): boolean => s.entries.has(element),
   /** The delta that adds `element` on behalf of `replica`. */
-  add: (s: OrSetState, replica: string, element: string): OrSetState => kernelAdd(s, replica, element),
+  add: (s: OrSetState, replica: string, element: string): OrSetState => kernelAdd(s, replica, checkElement(element, 'an OR-Set element')),
   /** The delta that removes `element` (the adds this replica has observed). */
-  remove: (s: OrSetState, element: string): OrSetState => kernelRemove(s, element),
+  remove: (s: OrSetState, element: string): OrSetState => kernelRemove(s, checkElement(element, 'an OR-Set element')),
   /** The delta that removes every element this replica has observed. */
   clear: (s: OrSetState): OrSetState => kernelClear(s),
 } satisfies CrdtType<OrSetState, Set<string>> & Record<string, unknown>);

@@ -3,6 +3,7 @@ import type { ByteReader } from '../encoding/byte-reader.js';
 import type { ByteWriter } from '../encoding/byte-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import { readStringSet, setEquals, unionSets, writeStringSet } from './g-set.js';
+import { checkElement } from '../replica/replica-id.js';
 
 /** 2P-Set state: a G-Set of adds and a G-Set of removes (tombstones). */
 export interface TwoPhaseSetState {
@@ -38,12 +39,13 @@ export const twoPhaseSet = Object.freeze({
     return { added, removed: readStringSet(r) };
   },
   /** The delta that adds `element` (a no-op if it was ever removed). */
-  add: (_s: TwoPhaseSetState, element: string): TwoPhaseSetState => ({ added: new Set([element]), removed: new Set() }),
+  add: (_s: TwoPhaseSetState, element: string): TwoPhaseSetState => ({ added: new Set([checkElement(element, 'a 2P-Set element')]), removed: new Set() }),
   /**
    * The delta that removes `element` for good.
    * @throws ShnError `INVALID_ARGUMENT` if this replica has not seen it added.
    */
   remove(s: TwoPhaseSetState, element: string): TwoPhaseSetState {
+    checkElement(element, 'a 2P-Set element');
     if (!s.added.has(element)) throw new ShnError('INVALID_ARGUMENT', `2P-Set: cannot remove ${JSON.stringify(element)} before it is added`);
     return { added: new Set(), removed: new Set([element]) };
   },
