@@ -1,5 +1,6 @@
 import { ShnError } from '@shn/core';
 import { TextRun } from './text-run.js';
+import { isWellFormedText } from '../encoding/well-formed.js';
 
 /** First two bytes of every text CRDT encoding ("Tx"). */
 const MAGIC0 = 0x54;
@@ -37,7 +38,6 @@ export interface DecodedUpdate {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Growable byte buffer with LEB128 varints. Internal. */
 class Out {
@@ -115,7 +115,7 @@ export function encodeUpdate(
   const parts: string[] = [];
   for (const r of runs) if (!r.deleted) parts.push(r.content);
   const content = parts.join('');
-  const utf16 = LONE_SURROGATE.test(content);
+  const utf16 = !isWellFormedText(content);
 
   const out = new Out();
   out.u8(MAGIC0);

@@ -9,6 +9,7 @@ import type { TextId, TextIdRange, TextOp } from './text-ops.js';
 import { TextRun, canAppendRun } from './text-run.js';
 import { integrateRun } from './yata-integrate.js';
 import type { IntegrationMarks } from './yata-integrate.js';
+import { isWellFormedText } from '../encoding/well-formed.js';
 
 /** Options of {@link TextCrdt}. */
 export interface TextCrdtOptions {
@@ -27,14 +28,13 @@ export interface TextCrdtOptions {
 
 const DEFAULT_MAX_PENDING = 100_000;
 const MAX_REPLICA_ID = 1024;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function invalid(message: string): never {
   throw new ShnError('INVALID_ARGUMENT', `text crdt: ${message}`);
 }
 
 function checkReplicaId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLICA_ID || LONE_SURROGATE.test(id)) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLICA_ID || !isWellFormedText(id)) {
     invalid(`${what} must be a non-empty, well-formed string of at most ${MAX_REPLICA_ID} code units`);
   }
   return id;
