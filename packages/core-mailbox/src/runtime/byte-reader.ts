@@ -1,4 +1,5 @@
 import { ShnError } from '@shn/core';
+import { STR_UTF16_FLAG } from './byte-writer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -80,8 +81,11 @@ export class ByteReader {
     return v;
   }
 
+  /** Reads a string written by `ByteWriter.str` (UTF-8, or UTF-16 code units when the length word has STR_UTF16_FLAG). */
   str(): string {
-    const n = this.u32();
+    const word = this.u32();
+    if (word >= STR_UTF16_FLAG) return this.#utf16(word - STR_UTF16_FLAG);
+    const n = word;
     this.need(n);
     const start = this.pos;
     this.pos += n;
@@ -95,6 +99,20 @@ export class ByteReader {
       return s;
     }
     return latin1Slice.call(this.buf, start, start + n);
+  }
+
+  #utf16(units: number): string {
+    if (units > (this.end - this.pos) / 2) throw new ShnError('DECODE_FAILED', 'UTF-16 string length exceeds frame');
+    let out = '';
+    const chunk: number[] = [];
+    for (let i = 0; i < units; i++, this.pos += 2) {
+      chunk.push(this.view.getUint16(this.pos, true));
+      if (chunk.length === 4096) {
+        out += String.fromCharCode(...chunk);
+        chunk.length = 0;
+      }
+    }
+    return out + String.fromCharCode(...chunk);
   }
 
   #utf8(start: number, n: number): string {

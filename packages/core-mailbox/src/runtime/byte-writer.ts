@@ -1,6 +1,10 @@
 import { ShnError } from '@shn/core';
 
 const encoder = new TextEncoder();
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
+/** Set in a string's length word: the string follows as UTF-16 code units (it has a lone surrogate). */
+export const STR_UTF16_FLAG = 0x80000000;
 
 /**
  * A growable, reusable byte buffer for encoding frames without per-message allocation:
@@ -65,7 +69,11 @@ export class ByteWriter {
     this.pos += 8;
   }
 
-  /** Writes a u32 byte length then the UTF-8 bytes of `s`. */
+  /**
+   * Writes a u32 byte length then the UTF-8 bytes of `s`. A string with a lone surrogate, which
+   * UTF-8 cannot carry, is written as its UTF-16 code units instead, with STR_UTF16_FLAG set in
+   * the length word (then a count of code units), so every string arrives unchanged.
+   */
   str(s: string): void {
     const n = s.length;
     // ASCII fast path: one byte per char, no encoder call for short strings.
@@ -84,10 +92,24 @@ export class ByteWriter {
         return;
       }
     }
+    if (nativeWellFormed !== undefined ? !nativeWellFormed.call(s) : LONE_SURROGATE.test(s)) {
+      this.#utf16(s);
+      return;
+    }
     this.ensure(4 + n * 3);
     const { written } = encoder.encodeInto(s, this.bytes.subarray(this.pos + 4));
     this.view.setUint32(this.pos, written, true);
     this.pos += 4 + written;
+  }
+
+  #utf16(s: string): void {
+    const n = s.length;
+    if (n >= STR_UTF16_FLAG) throw new ShnError('ENCODE_FAILED', `string of ${n} code units is too long`);
+    this.ensure(4 + 2 * n);
+    this.view.setUint32(this.pos, (STR_UTF16_FLAG | n) >>> 0, true);
+    let p = this.pos + 4;
+    for (let i = 0; i < n; i++, p += 2) this.view.setUint16(p, s.charCodeAt(i), true);
+    this.pos = p;
   }
 
   /** Writes a u32 length then the bytes. */

@@ -1,4 +1,4 @@
-import { ShnError, compose, splitActorName, systemClock, systemTimer, toShnError } from '@shn/core';
+import { ShnError, actorName, compose, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   ActorRef,
   Address,
@@ -119,8 +119,7 @@ export class Messenger {
 
   /** A ref to `kind/id`, placed by the router (or pinned to `shard`). */
   ref(kind: string, id: string, shard?: number, from?: Address): ActorRef {
-    splitActorName(`${kind}/${id}`);
-    const actor = `${kind}/${id}`;
+    const actor = actorName(kind, id);
     const target = shard ?? this.shardOf(actor);
     if (!Number.isInteger(target) || target < 0 || target >= this.shards) {
       throw new ShnError('INVALID_ARGUMENT', `shard must be in [0, ${this.shards - 1}], got ${String(shard)}`);

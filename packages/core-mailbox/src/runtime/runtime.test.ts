@@ -75,6 +75,13 @@ describe('runtime: messaging across real shard threads', () => {
     expect(() => rt.tell('echo', 'x', 'echo', () => 1)).toThrowError(expect.objectContaining({ code: 'ENCODE_FAILED' }));
     expect(() => rt.ref('bad kind', 'x')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     await expect(rt.ask('echo', 'x', '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // An id that is not a string is refused, not coerced into another actor's name.
+    for (const id of [42, undefined, null, { toString: () => 'x' }] as unknown as string[]) {
+      expect(() => rt.ref('echo', id)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(() => rt.tell('echo', id, 'echo', 1)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(() => rt.shardOf('echo', id)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      await expect(rt.ask('echo', id, 'echo', 1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
     // The runtime still works afterwards.
     expect(await rt.ask('echo', 'x', 'echo', 1)).toBe(1);
   });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LOCAL_NODE, ShnError, systemClock, systemTimer, toShnError } from '@shn/core';
+import { LOCAL_NODE, ShnError, actorName, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   ActorRef,
   AskOptions,
@@ -451,14 +451,15 @@ class ShardRuntime implements Runtime {
   }
 
   tell(kind: string, id: string, type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed' {
-    const actor = `${kind}/${id}`;
+    const actor = actorName(kind, id);
     return this.#messenger.tell({ node: this.node, shard: this.#messenger.shardOf(actor), actor }, type, body, options);
   }
 
   ask<R = unknown>(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<R> {
-    const actor = `${kind}/${id}`;
     let shard: number;
+    let actor: string;
     try {
+      actor = actorName(kind, id);
       shard = this.#messenger.shardOf(actor);
     } catch (e) {
       return Promise.reject(toShnError(e));
@@ -467,7 +468,7 @@ class ShardRuntime implements Runtime {
   }
 
   shardOf(kind: string, id: string): number {
-    return this.#messenger.shardOf(`${kind}/${id}`);
+    return this.#messenger.shardOf(actorName(kind, id));
   }
 
   gauges(): ShardGauges[] {

@@ -14,6 +14,8 @@ const leaf = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.string({ unit: 'grapheme' }),
+  // any UTF-16, lone surrogates included: they travel as UTF-16 code units
+  fc.string({ unit: 'binary' }),
   fc.bigInt(),
   fc.uint8Array().map((u) => Buffer.from(u)),
 );
@@ -22,7 +24,7 @@ const value = fc.letrec((tie) => ({
     { depthSize: 'small' },
     leaf,
     fc.array(tie('v'), { maxLength: 5 }),
-    fc.dictionary(fc.string(), tie('v'), { maxKeys: 5 }),
+    fc.dictionary(fc.oneof(fc.string(), fc.string({ unit: 'binary' })), tie('v'), { maxKeys: 5 }),
   ),
 })).v;
 
@@ -48,6 +50,27 @@ describe('value codec', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('carries strings with lone surrogates unchanged (as values, object keys and Map keys), which UTF-8 could not', () => {
+    const lone = ['\uD800', 'a\uDC00b', '\uDBFF\uDBFF', 'x'.repeat(70) + '\uDFFF', '\uD83D\uDE00\uD83D'];
+    for (const s of lone) {
+      expect(roundTrip(s)).toBe(s);
+      expect(roundTrip({ [s]: s })).toEqual({ [s]: s });
+      expect(roundTrip(new Map([[s, [s]]]))).toEqual(new Map([[s, [s]]]));
+    }
+    // 10 000 code units: longer than one String.fromCharCode chunk
+    const long = '\uD800'.repeat(10_000);
+    expect(roundTrip(long)).toBe(long);
+  });
+
+  it('rejects a UTF-16 string whose length runs past the frame with DECODE_FAILED', () => {
+    const w = new ByteWriter(8);
+    writeValue(w, 'ab\uD800');
+    const bytes = w.view8().slice();
+    // tag, then the flagged length word: claim more code units than the frame holds
+    new DataView(bytes.buffer).setUint32(1, (0x80000000 | 1000) >>> 0, true);
+    expect(() => readValue(new ByteReader(bytes))).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
   });
 
   it('keeps -0, NaN, Maps, nested errors and __proto__ keys', () => {

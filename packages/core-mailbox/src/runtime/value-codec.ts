@@ -6,7 +6,7 @@ import type { ByteWriter } from './byte-writer.js';
  * The structured binary codec that carries message bodies and replies between threads.
  *
  * Supported: `undefined`, `null`, booleans, numbers (int32 fast path, else float64), bigint,
- * strings (UTF-8; a lone surrogate becomes U+FFFD), `Uint8Array`/`Buffer` (decoded as `Buffer`), arrays, plain objects, `Map`, and errors
+ * strings (UTF-8; a string with a lone surrogate goes as UTF-16 code units, so it arrives unchanged), `Uint8Array`/`Buffer` (decoded as `Buffer`), arrays, plain objects, `Map`, and errors
  * (a ShnError keeps its code; other errors become `ACTOR_FAILED`). Anything else (functions,
  * symbols, class instances other than those, cycles, nesting deeper than 64) fails with
  * `ENCODE_FAILED`. Decoding corrupt bytes fails with `DECODE_FAILED`.
