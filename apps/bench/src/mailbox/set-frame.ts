@@ -131,12 +131,18 @@ export class SetFrameWriter {
     const t = this.typeBytes;
     const pt = pv + v;
     for (let i = 0; i < t.length; i++) bytes[pt + i] = t[i] as number;
-    view.setUint8(offset, kind);
-    view.setUint8(offset + 1, t.length);
-    view.setUint16(offset + 2, k, true);
-    view.setUint16(offset + 4, v, true);
-    view.setUint8(offset + 6, flags);
-    view.setUint8(offset + 7, 0);
+    if (words !== undefined) {
+      // The header as two little-endian 32-bit stores (offset is aligned when p is).
+      words[offset >>> 2] = kind | (t.length << 8) | (k << 16);
+      words[(offset >>> 2) + 1] = v | (flags << 16);
+    } else {
+      view.setUint8(offset, kind);
+      view.setUint8(offset + 1, t.length);
+      view.setUint16(offset + 2, k, true);
+      view.setUint16(offset + 4, v, true);
+      view.setUint8(offset + 6, flags);
+      view.setUint8(offset + 7, 0);
+    }
     return pt + t.length - offset;
   }
 }
