@@ -34,8 +34,12 @@ export class HistoryRecorder {
   readonly #ops: OpenOp[] = [];
   readonly #busy = new Set<number>();
 
-  /** @param now - the virtual clock, ms. */
+  /**
+   * @param now - the virtual clock, ms.
+   * @throws ShnError `INVALID_ARGUMENT` if `now` is not a function.
+   */
   constructor(now: () => number) {
+    if (typeof now !== 'function') throw new ShnError('INVALID_ARGUMENT', 'HistoryRecorder needs a clock: new HistoryRecorder(() => virtualMs)');
     this.#now = now;
   }
 

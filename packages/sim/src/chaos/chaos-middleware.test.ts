@@ -203,8 +203,11 @@ describe('chaosMiddleware', () => {
     expect(mw.stats().byRule).toEqual({ rule0: 1 });
   });
 
-  it('rejects missing rng and bad dropAskTimeoutMs with INVALID_ARGUMENT', () => {
+  it('rejects missing rng, bad dropAskTimeoutMs and rules that are not an array of rules with INVALID_ARGUMENT', () => {
     expect(() => chaosMiddleware([], {} as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    for (const rules of [{ rules: [] }, null, 'drop', [null], [42], [{ action: { kind: 'explode' } }]]) {
+      expect(() => chaosMiddleware(rules as never, { rng: seededRng(1) })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
     for (const t of [0, -1, NaN, Infinity]) {
       try {
         chaosMiddleware([], { rng: seededRng(1), dropAskTimeoutMs: t });

@@ -75,6 +75,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * @throws ShnError `INVALID_ARGUMENT` for invalid rules or options (see {@link resolveChaosRules}).
  */
 export function chaosMiddleware(rules: readonly ChaosRule[] | readonly ResolvedChaosRule[], options: ChaosMiddlewareOptions): ChaosMiddleware {
+  if (!Array.isArray(rules)) throw new ShnError('INVALID_ARGUMENT', 'chaosMiddleware: rules must be an array of chaos rules');
   const resolved = rules.every(isResolved) ? (rules as readonly ResolvedChaosRule[]) : resolveChaosRules(rules);
   if (typeof options?.rng?.next !== 'function') throw new ShnError('INVALID_ARGUMENT', 'chaosMiddleware needs { rng }');
   const rng = options.rng;
@@ -211,5 +212,5 @@ export function chaosMiddleware(rules: readonly ChaosRule[] | readonly ResolvedC
 }
 
 function isResolved(r: ChaosRule | ResolvedChaosRule): r is ResolvedChaosRule {
-  return (r as ResolvedChaosRule).hooks instanceof Set;
+  return typeof r === 'object' && r !== null && (r as ResolvedChaosRule).hooks instanceof Set;
 }
