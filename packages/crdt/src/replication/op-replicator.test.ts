@@ -60,4 +60,25 @@ describe('OpReplicator causal buffer', () => {
     expect(() => new OpReplicator(pnCounter, 'a', { maxHeld: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => new OpReplicator(pnCounter, 'a', { holdTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+
+  it('refuses a malformed op with INVALID_ARGUMENT before it can take a place in the causal buffer', () => {
+    const r = new OpReplicator(pnCounter, 'a');
+    const delta = pnCounter.add(pnCounter.bottom(), 'b', 1);
+    const bad: unknown[] = [
+      null,
+      new Uint8Array([9, 9, 9]),
+      { origin: '', seq: 1, deps: new Map(), delta },
+      { origin: 'b', seq: 0, deps: new Map(), delta },
+      { origin: 'b', seq: 1.5, deps: new Map(), delta },
+      { origin: 'b', seq: 1, deps: {}, delta },
+      { origin: 'b', seq: 1, deps: new Map([['c', -1]]), delta },
+      { origin: 'b', seq: 1, deps: new Map() },
+    ];
+    for (const op of bad) expect(() => r.receive(op as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(r.heldCount).toBe(0);
+    expect(r.value).toBe(0);
+    // A well-formed op still goes through.
+    expect(r.receive({ origin: 'b', seq: 1, deps: new Map(), delta })).toBe('applied');
+    expect(r.value).toBe(1);
+  });
 });

@@ -100,8 +100,14 @@ export class OpReplicator<S, V> {
     return op;
   }
 
-  /** Receives a remote op: applies it and any held ops it unblocks, holds it, or ignores a duplicate. */
+  /**
+   * Receives a remote op: applies it and any held ops it unblocks, holds it, or ignores a duplicate.
+   * @throws ShnError `INVALID_ARGUMENT` for a malformed op (a bad origin, seq or deps, or no delta),
+   *   which is refused before it can take a place in the causal buffer. Ops from
+   *   `opCodec(type).decode` are always well formed.
+   */
   receive(op: Op<S>): OpReceipt {
+    checkOp(op);
     this.expire();
     if (op.seq <= (this.delivered.get(op.origin) ?? 0)) return 'duplicate';
     const key = `${op.origin}\u0000${op.seq}`;
@@ -186,4 +192,25 @@ export class OpReplicator<S, V> {
       }
     }
   }
+}
+
+function badOp(message: string): never {
+  throw new ShnError('INVALID_ARGUMENT', `OpReplicator.receive: ${message}`);
+}
+
+/** Checks the shape of an op that did not come through the codec. */
+function checkOp(op: unknown): void {
+  if (typeof op !== 'object' || op === null) badOp('an op must be an object { origin, seq, deps, delta }');
+  const { origin, seq, deps } = op as Partial<Op<unknown>>;
+  try {
+    checkReplicaId(origin as string);
+  } catch (e) {
+    badOp(`origin: ${(e as Error).message}`);
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) badOp(`seq must be a positive safe integer, got ${String(seq)}`);
+  if (!(deps instanceof Map)) badOp('deps must be a Map of replica id to op count');
+  for (const [r, n] of deps as Map<unknown, unknown>) {
+    if (typeof r !== 'string' || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) badOp('deps must map replica ids to non-negative safe integers');
+  }
+  if (!('delta' in op)) badOp('an op needs a delta');
 }

@@ -99,6 +99,8 @@ export class AntiEntropyNode<S, V> {
   }
 
   private checkPeers(peers: readonly string[]): Set<string> {
+    // An array, not any iterable: a string would otherwise be taken as one peer per character.
+    if (!Array.isArray(peers)) throw new Err('INVALID_ARGUMENT', 'peers must be an array of replica ids (it may include this node\'s own id)');
     for (const p of peers) checkReplicaId(p);
     const set = new Set(peers);
     set.delete(this.id);

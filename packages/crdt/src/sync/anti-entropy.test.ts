@@ -116,4 +116,12 @@ describe('anti-entropy over a lossy, duplicating, reordering channel', () => {
     expect(nodes[1]!.value).toBe(before);
     expect(events.map((e) => (e.type === 'rejected' ? e.error.code : e.type))).toEqual(['PROTOCOL_ERROR', 'PROTOCOL_ERROR', 'PROTOCOL_ERROR', 'DECODE_FAILED']);
   });
+
+  it('refuses a peer list that is not an array with INVALID_ARGUMENT (a string is not one peer per character)', () => {
+    for (const peers of ['bob', new Set(['bob']), undefined, [42]]) {
+      expect(() => new AntiEntropyNode(pnCounter, 'a', { peers: peers as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+    // Its own id in the list is fine: it is left out.
+    expect(() => new AntiEntropyNode(pnCounter, 'a', { peers: ['a', 'b'] })).not.toThrow();
+  });
 });
