@@ -76,10 +76,10 @@ function allConcurrent<I, O>(ops: readonly Operation<I, O>[]): Operation<I, O>[]
  * the step limit. A cheap certificate settles the common negative case first: an operation
  * that is illegal in every state the operations can reach, such as a read of a value nobody
  * wrote, is returned alone. When neither settles it for the whole history, order-caused
- * shrinking is tried anyway. A candidate whose property cannot be decided is accepted provisionally, as long as
- * it is still illegal, so shrinking can pass through large candidates to small ones that can
- * be decided. The result is kept only if it was shrunk and is verified to be order-caused.
- * Otherwise plain shrinking starts again from the whole history.
+ * shrinking is tried anyway. A candidate whose property cannot be decided is accepted
+ * provisionally, as long as it is still illegal, so shrinking can pass through large
+ * candidates to small ones that can be decided. The result is kept only if it was shrunk and
+ * is verified to be order-caused. Otherwise plain shrinking starts again from the whole history.
  * Stops early (complete: false) when the budget runs out.
  * @internal
  */
@@ -96,7 +96,8 @@ export function shrinkIllegal<S, I, O>(model: Model<S, I, O>, ops: readonly Oper
     if (tried.ops.length < sorted.length && searchLinearization(model, allConcurrent(tried.ops), budget, CONCURRENT_CHECK_STEPS) === 'ok') {
       return { ...tried, orderCaused: true };
     }
-    if (budget.exhaustedNow()) return { ops: sorted, complete: false, orderCaused: false };
+    // Out of budget: what was shrunk so far is still illegal (every accepted candidate was).
+    if (budget.exhaustedNow()) return { ops: tried.ops, complete: false, orderCaused: false };
   }
   return { ...shrink(model, sorted, budget, 'plain'), orderCaused: false };
 }
