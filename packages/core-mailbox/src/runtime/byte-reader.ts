@@ -12,6 +12,18 @@ const latin1Slice: Slice =
     return this.toString('latin1', start, end);
   };
 
+/** ASCII strings up to this many bytes are interned (message types, property names, kinds). */
+const INTERN_MAX_BYTES = 12;
+const INTERN_SLOTS = 1024;
+/**
+ * A direct-mapped cache of short ASCII strings decoded before, shared by every reader of the
+ * thread. Frames repeat the same short strings (message types, body property names, actor
+ * kinds) many times a second: returning the string decoded last time skips an allocation per
+ * string, and lets V8 reuse its internalized copy when the string is a property name. A slot is
+ * only reused after its bytes are compared, so a collision costs a decode, never a wrong string.
+ */
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
 /**
  * A bounds-checked cursor over bytes (typically a ring's data region). Every read past
  * `end` throws `DECODE_FAILED`; nothing here throws anything else.
@@ -92,12 +104,31 @@ export class ByteReader {
     // ASCII (checked byte by byte) decodes as one-byte text natively; anything else goes through
     // the strict UTF-8 decoder.
     const b = this.bytes;
-    for (let i = 0; i < n; i++) if ((b[start + i] as number) > 0x7f) return this.#utf8(start, n);
-    if (n < 8) {
+    if (n <= INTERN_MAX_BYTES) {
+      let h = n;
+      for (let i = 0; i < n; i++) {
+        const c = b[start + i] as number;
+        if (c > 0x7f) return this.#utf8(start, n);
+        h = (Math.imul(h, 31) + c) | 0;
+      }
+      const slot = h & (INTERN_SLOTS - 1);
+      const cached = interned[slot];
+      if (cached !== undefined && cached.length === n) {
+        let same = true;
+        for (let i = 0; i < n; i++) {
+          if (cached.charCodeAt(i) !== b[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return cached;
+      }
       let s = '';
       for (let i = 0; i < n; i++) s += String.fromCharCode(b[start + i] as number);
+      interned[slot] = s;
       return s;
     }
+    for (let i = 0; i < n; i++) if ((b[start + i] as number) > 0x7f) return this.#utf8(start, n);
     return latin1Slice.call(this.buf, start, start + n);
   }
 
