@@ -25,7 +25,7 @@ export interface RingContenderOptions {
 
 /**
  * The shn path: the main thread encodes each message straight into an SpscRing (reserve,
- * 8-byte header, ASCII strings stored four characters per 32-bit word straight into the ring, commit of the bytes written), publishing and ringing the worker's
+ * one 32-bit header word with the type interned to an id, ASCII strings stored four characters per 32-bit word straight into the ring, commit of the bytes written), publishing and ringing the worker's
  * Doorbell once per `publishEvery` frames; the worker decodes with one native Buffer Latin-1 call for ASCII frames (UTF-8 otherwise). When the ring
  * is full the producer publishes, rings and SPINS on reserve (busy-retry on the main thread;
  * the consumer drains on its own core). Round trips go back through a second ring, the main

@@ -2,23 +2,31 @@ import { ShnError } from '@shn/core';
 import type { SetMessage } from './set-message.js';
 
 /**
- * The bench's compact ring frame for a set message (a documented fixed layout, little-endian):
+ * The bench's compact ring frame for a set message (a documented fixed layout, little-endian). The
+ * header is one 32-bit word:
  *
  * ```
- * 0  u8   kind        FRAME_SET / FRAME_SET_ECHO / FRAME_SYNC
- * 1  u8   typeBytes   UTF-8 length of `type` (<= 255)
- * 2  u16  keyBytes    UTF-8 length of `key`  (<= 65535)
- * 4  u16  valueBytes  UTF-8 length of `value` (<= 65535)
- * 6  u8   flags       bit 0 (FLAG_ASCII): every key and value byte is below 0x80
- * 7  u8   reserved    0
- * 8  ...  key bytes, zero padding to a multiple of 4, value bytes, type bytes
+ * bits  0-3   kind        FRAME_SET / FRAME_SET_ECHO / FRAME_SYNC
+ * bits  4-7   flags       FLAG_ASCII: every key and value byte is below 0x80
+ *                         FLAG_TYPE_INLINE: the type's bytes follow the header (see below)
+ * bits  8-15  type id     the message type, interned to a small integer per ring direction
+ * bits 16-31  keyBytes    UTF-8 length of `key` (<= 65535)
+ * then  [FLAG_TYPE_INLINE only] u8 typeBytes, the type's UTF-8 bytes, zero padding to a multiple of 4
+ *       key bytes, zero padding to a multiple of 4, value bytes up to the end of the frame
  * ```
+ *
+ * The value's length is what is left of the ring frame (SpscRing keeps every frame's exact payload
+ * length), so it costs no header bytes. Message types are interned as DESIGN.md prescribes: the
+ * first frame of a type carries its bytes inline with the id it gets from then on (ids 0-254;
+ * TYPE_ID_UNINTERNED = 255 carries the type inline every time, once the table is full), and later
+ * frames carry only the id. A 16-byte key and 32-byte value thus take 4 + 4 + 16 + 32 = 56 ring
+ * bytes, less than one 64-byte cache line per message.
  *
  * Key and value start 4-byte aligned (frames start aligned in an SpscRing), so the writer can
  * store ASCII text four characters per 32-bit store, and the reader decodes an ASCII key and
  * value with one native Latin-1 call (a plain byte copy into a one-byte string, no UTF-8 validation).
  */
-export const SET_FRAME_HEADER_BYTES = 8;
+export const SET_FRAME_HEADER_BYTES = 4;
 /** A set message: count it. */
 export const FRAME_SET = 1;
 /** A set message the consumer must send back (round-trip measurements). */
@@ -27,7 +35,12 @@ export const FRAME_SET_ECHO = 2;
 export const FRAME_SYNC = 3;
 /** Flags bit: key and value are ASCII (one byte per UTF-16 unit, all below 0x80). */
 export const FLAG_ASCII = 1;
+/** Flags bit: the type's length byte and bytes follow the header. */
+export const FLAG_TYPE_INLINE = 2;
+/** The type id of a frame whose type is inline and not interned (the interning table is full). */
+export const TYPE_ID_UNINTERNED = 0xff;
 
+const KNOWN_FLAGS = FLAG_ASCII | FLAG_TYPE_INLINE;
 const MAX_TYPE_BYTES = 0xff;
 const MAX_STRING_BYTES = 0xffff;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -35,6 +48,11 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** `n` rounded up to a multiple of 4. */
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+/** The header word of a frame. */
+function headerWord(kind: number, flags: number, typeId: number, keyBytes: number): number {
+  return (kind | (flags << 4) | (typeId << 8) | (keyBytes << 16)) >>> 0;
 }
 
 /**
@@ -82,30 +100,30 @@ function writeAscii(bytes: Uint8Array, words: Uint32Array | undefined, s: string
  * unit, plus padding), {@link SetFrameWriter.write} stores the frame and returns its real length,
  * and the producer commits that many bytes (`SpscRing.commit(length)`). ASCII text (the usual
  * case) goes four characters per 32-bit store; anything else through Node's native UTF-8
- * encoder (`Buffer#utf8Write`). The type's bytes are cached while the type stays the same.
+ * encoder (`Buffer#utf8Write`).
+ *
+ * One writer serves one ring direction, read by one {@link SetFrameReader}, and every frame it
+ * writes must be committed: the first frame of each type carries the type inline and interns it
+ * for the frames after it. Call `write` right after `maxLength` for the same message.
  */
 export class SetFrameWriter {
   private lastBytes: Uint8Array | undefined;
   private buf: Buffer = Buffer.alloc(0);
   private words: Uint32Array | undefined;
+  private readonly typeIds = new Map<string, number>();
   private lastType: string | undefined;
+  /** Interned id of `lastType`, or -1 while its bytes must go inline. */
+  private lastTypeId = -1;
   private typeBytes: Buffer = Buffer.alloc(0);
 
   /** Upper bound of the frame length for `msg`. Throws ShnError ENCODE_FAILED past the header's limits. */
   maxLength(msg: SetMessage): number {
-    if (msg.type !== this.lastType) {
-      const t = Buffer.from(msg.type, 'utf8');
-      if (t.length > MAX_TYPE_BYTES) throw new ShnError('ENCODE_FAILED', `set frame: type longer than ${MAX_TYPE_BYTES} UTF-8 bytes`);
-      this.typeBytes = t;
-      this.lastType = msg.type;
-    }
+    if (msg.type !== this.lastType) this.selectType(msg.type);
     if (msg.key.length * 3 > MAX_STRING_BYTES && Buffer.byteLength(msg.key) > MAX_STRING_BYTES) {
       throw new ShnError('ENCODE_FAILED', `set frame: key longer than ${MAX_STRING_BYTES} UTF-8 bytes`);
     }
-    if (msg.value.length * 3 > MAX_STRING_BYTES && Buffer.byteLength(msg.value) > MAX_STRING_BYTES) {
-      throw new ShnError('ENCODE_FAILED', `set frame: value longer than ${MAX_STRING_BYTES} UTF-8 bytes`);
-    }
-    return SET_FRAME_HEADER_BYTES + pad4(3 * msg.key.length) + pad4(3 * msg.value.length) + this.typeBytes.length;
+    const inline = this.lastTypeId < 0 ? pad4(1 + this.typeBytes.length) : 0;
+    return SET_FRAME_HEADER_BYTES + inline + pad4(3 * msg.key.length) + pad4(3 * msg.value.length);
   }
 
   /** Writes the frame for `msg` (after {@link maxLength}, with that much room) at `offset`; returns its real length. */
@@ -115,7 +133,24 @@ export class SetFrameWriter {
       this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       this.words = LITTLE_ENDIAN && (bytes.byteOffset & 3) === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
     }
-    const p = offset + SET_FRAME_HEADER_BYTES;
+    if (msg.type !== this.lastType) this.selectType(msg.type);
+    let p = offset + SET_FRAME_HEADER_BYTES;
+    let typeFlag = 0;
+    let typeId = this.lastTypeId;
+    if (typeId < 0) {
+      // First frame of this type (or the table is full): its bytes go inline, and it is interned.
+      const t = this.typeBytes;
+      bytes[p] = t.length;
+      for (let i = 0; i < t.length; i++) bytes[p + 1 + i] = t[i] as number;
+      for (let i = 1 + t.length; i < pad4(1 + t.length); i++) bytes[p + i] = 0;
+      p += pad4(1 + t.length);
+      typeFlag = FLAG_TYPE_INLINE;
+      typeId = this.typeIds.size < TYPE_ID_UNINTERNED ? this.typeIds.size : TYPE_ID_UNINTERNED;
+      if (typeId !== TYPE_ID_UNINTERNED) {
+        this.typeIds.set(this.lastType as string, typeId);
+        this.lastTypeId = typeId;
+      }
+    }
     const words = (p & 3) === 0 ? this.words : undefined;
     let flags = FLAG_ASCII;
     let k = writeAscii(bytes, words, msg.key, p);
@@ -128,22 +163,19 @@ export class SetFrameWriter {
       pv = p + pad4(k);
       v = this.buf.write(msg.value, pv, 'utf8');
     }
-    const t = this.typeBytes;
-    const pt = pv + v;
-    for (let i = 0; i < t.length; i++) bytes[pt + i] = t[i] as number;
-    if (words !== undefined) {
-      // The header as two little-endian 32-bit stores (offset is aligned when p is).
-      words[offset >>> 2] = kind | (t.length << 8) | (k << 16);
-      words[(offset >>> 2) + 1] = v | (flags << 16);
-    } else {
-      view.setUint8(offset, kind);
-      view.setUint8(offset + 1, t.length);
-      view.setUint16(offset + 2, k, true);
-      view.setUint16(offset + 4, v, true);
-      view.setUint8(offset + 6, flags);
-      view.setUint8(offset + 7, 0);
-    }
-    return pt + t.length - offset;
+    const header = headerWord(kind, flags | typeFlag, typeId, k);
+    if (words !== undefined) words[offset >>> 2] = header;
+    else view.setUint32(offset, header, true);
+    return pv + v - offset;
+  }
+
+  /** Makes `type` the current one: its UTF-8 bytes and interned id (-1 if not interned yet). */
+  private selectType(type: string): void {
+    const t = Buffer.from(type, 'utf8');
+    if (t.length > MAX_TYPE_BYTES) throw new ShnError('ENCODE_FAILED', `set frame: type longer than ${MAX_TYPE_BYTES} UTF-8 bytes`);
+    this.typeBytes = t;
+    this.lastType = type;
+    this.lastTypeId = this.typeIds.get(type) ?? -1;
   }
 }
 
@@ -164,65 +196,68 @@ const latin1Slice: Slice =
 
 /** Writes a payload-less frame of `kind` (e.g. FRAME_SYNC); needs SET_FRAME_HEADER_BYTES of room. */
 export function writeControlFrame(view: DataView, offset: number, kind: number): void {
-  view.setUint8(offset, kind);
-  view.setUint8(offset + 1, 0);
-  view.setUint16(offset + 2, 0, true);
-  view.setUint16(offset + 4, 0, true);
-  view.setUint16(offset + 6, 0, true);
+  view.setUint32(offset, headerWord(kind, 0, 0, 0), true);
 }
 
-/** The kind byte of the frame at `offset`. */
+/** The kind of the frame at `offset` (the low 4 bits of its first byte). */
 export function frameKind(bytes: Uint8Array, offset: number): number {
-  return bytes[offset] ?? 0;
+  return (bytes[offset] ?? 0) & 0x0f;
 }
 
 /**
  * Decodes set frames straight from the ring's memory; key and value are decoded from the bytes
  * every time. Frames flagged ASCII are decoded with one native Latin-1 call (the two encodings
  * agree below 0x80; a writer that sets the flag over other bytes gets those bytes back as
- * U+0080..U+00FF, never an exception), other frames with Node's native UTF-8 decoder. Message
- * types are a tiny set, so the last decoded type string is reused when its bytes are unchanged:
- * interning, as DESIGN.md prescribes for message types.
+ * U+0080..U+00FF, never an exception), other frames with Node's native UTF-8 decoder. Types come
+ * from the interning table that inline-type frames fill (see the layout above), so a frame's type
+ * is the same string object every time: one reader per ring direction.
  */
 export class SetFrameReader {
-  private readonly decoder = new TextDecoder();
-  private lastType = '';
-  private readonly lastTypeBytes = new Uint8Array(MAX_TYPE_BYTES);
-  private lastTypeLength = -1;
+  private readonly types: (string | undefined)[] = [];
   private lastBytes: Uint8Array | undefined;
   private lastBuffer: Buffer = Buffer.alloc(0);
 
   /**
    * Decodes the set frame at `offset` whose total length is `frameLength`. Throws ShnError
-   * DECODE_FAILED if the header's lengths do not add up to `frameLength`, a flag is unknown or
-   * the type is not `set`.
+   * DECODE_FAILED if the lengths do not fit in `frameLength`, a flag is unknown, the type id was
+   * never interned, or the type is not `set`.
    */
   read(bytes: Uint8Array, view: DataView, offset: number, frameLength: number): SetMessage {
     if (frameLength < SET_FRAME_HEADER_BYTES) throw new ShnError('DECODE_FAILED', `set frame too short: ${frameLength} bytes`);
-    const t = view.getUint8(offset + 1);
-    const k = view.getUint16(offset + 2, true);
-    const v = view.getUint16(offset + 4, true);
-    const flags = view.getUint8(offset + 6);
-    const ka = pad4(k);
-    if (SET_FRAME_HEADER_BYTES + ka + v + t !== frameLength) {
-      throw new ShnError('DECODE_FAILED', `set frame lengths ${k}(+${ka - k})+${v}+${t} do not match frame length ${frameLength}`);
+    const header = view.getUint32(offset, true);
+    const flags = (header >>> 4) & 0x0f;
+    const typeId = (header >>> 8) & 0xff;
+    const k = header >>> 16;
+    if ((flags & ~KNOWN_FLAGS) !== 0) throw new ShnError('DECODE_FAILED', `set frame: unknown flags 0x${flags.toString(16)}`);
+    let p = offset + SET_FRAME_HEADER_BYTES;
+    const end = offset + frameLength;
+    let type: string | undefined;
+    if ((flags & FLAG_TYPE_INLINE) !== 0) {
+      const t = p < end ? (bytes[p] as number) : -1;
+      if (t < 0 || p + pad4(1 + t) > end) throw new ShnError('DECODE_FAILED', `set frame: inline type does not fit in frame length ${frameLength}`);
+      type = utf8Slice.call(this.bufferOver(bytes), p + 1, p + 1 + t);
+      if (typeId !== TYPE_ID_UNINTERNED) this.types[typeId] = type;
+      p += pad4(1 + t);
+    } else {
+      type = typeId === TYPE_ID_UNINTERNED ? undefined : this.types[typeId];
+      if (type === undefined) throw new ShnError('DECODE_FAILED', `set frame: type id ${typeId} was never interned on this ring`);
     }
-    if ((flags & ~FLAG_ASCII) !== 0) throw new ShnError('DECODE_FAILED', `set frame: unknown flags 0x${flags.toString(16)}`);
-    const p = offset + SET_FRAME_HEADER_BYTES;
-    const type = this.readType(bytes, p + ka + v, t);
     if (type !== 'set') throw new ShnError('DECODE_FAILED', `unexpected message type ${JSON.stringify(type)}`);
+    const ka = pad4(k);
+    const v = end - p - ka;
+    if (v < 0) throw new ShnError('DECODE_FAILED', `set frame: key of ${k}(+${ka - k}) bytes does not fit in frame length ${frameLength}`);
     const buf = this.bufferOver(bytes);
     let key: string;
     let value: string;
-    if (flags === FLAG_ASCII) {
+    if ((flags & FLAG_ASCII) !== 0) {
       // The writer's promise: every byte is below 0x80, where Latin-1 and UTF-8 agree. One native
       // copy of key, padding and value; key and value are slices of it (V8 sliced strings).
-      const joint = latin1Slice.call(buf, p, p + ka + v);
+      const joint = latin1Slice.call(buf, p, end);
       key = joint.slice(0, k);
       value = joint.slice(ka);
     } else {
       key = utf8Slice.call(buf, p, p + k);
-      value = utf8Slice.call(buf, p + ka, p + ka + v);
+      value = utf8Slice.call(buf, p + ka, end);
     }
     return { type, key, value };
   }
@@ -234,22 +269,5 @@ export class SetFrameReader {
       this.lastBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
     return this.lastBuffer;
-  }
-
-  private readType(bytes: Uint8Array, at: number, length: number): string {
-    if (length === this.lastTypeLength) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (bytes[at + i] !== this.lastTypeBytes[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.lastType;
-    }
-    for (let i = 0; i < length; i++) this.lastTypeBytes[i] = bytes[at + i] as number;
-    this.lastTypeLength = length;
-    this.lastType = this.decoder.decode(bytes.subarray(at, at + length));
-    return this.lastType;
   }
 }
