@@ -396,6 +396,43 @@ describe('middleware and context', () => {
     expect(host.busyMs).toBe(14);
   });
 
+  it('times a turn as a whole: no clock read per message inside it, its whole time counts as busy', () => {
+    let t = 0;
+    let reads = 0;
+    const clock = {
+      now: () => t,
+      monotonic: () => {
+        reads++;
+        return t;
+      },
+    };
+    let received = 0;
+    const { host } = testHost({
+      clock,
+      kinds: {
+        w: {
+          factory: () => ({
+            receive() {
+              received++;
+              t += 2;
+              return null;
+            },
+          }),
+        },
+      },
+    });
+    host.beginTurn();
+    host.beginTurn(); // turns nest; only the outermost is timed
+    for (let i = 0; i < 10; i++) expect(host.deliverNow(envelope('w/1', 'x', i))).toBe('accepted');
+    host.endTurn();
+    t += 5; // the caller's own work inside the turn counts too
+    host.endTurn();
+    expect(received).toBe(10);
+    expect(reads).toBe(2);
+    expect(host.busyMs).toBe(25);
+    expect(() => host.endTurn()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('reports events with the shard and the clock time', async () => {
     const time = new ManualTime();
     const { host, events } = testHost({

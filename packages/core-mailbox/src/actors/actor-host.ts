@@ -127,6 +127,10 @@ export class ActorHost {
   #queued = 0;
   #processed = 0;
   #busyMs = 0;
+  /** Open {@link beginTurn} calls; while above 0, pumps do not read the clock. */
+  #turnDepth = 0;
+  /** `clock.monotonic()` when the outermost open turn began. */
+  #turnStart = 0;
   /** Cells awaiting an async start/receive. */
   #inflight = 0;
   /** Graceful stops in progress. */
@@ -210,11 +214,31 @@ export class ActorHost {
 
   /**
    * Milliseconds (from `clock.monotonic()`) spent running actor code synchronously: start hooks,
-   * receive calls and middleware, summed per scheduling turn (for the busy-ratio gauge). Time an
-   * async receive spends awaiting I/O is not counted.
+   * receive calls and middleware, summed per scheduling turn (for the busy-ratio gauge), plus the
+   * whole of every {@link beginTurn} turn. Time an async receive spends awaiting I/O is not counted.
    */
   get busyMs(): number {
     return this.#busyMs;
+  }
+
+  /**
+   * Opens a busy turn that is timed as a whole: until the matching {@link endTurn}, pumps inside it
+   * do not read the clock, and the turn's whole time (the caller's work between the two calls
+   * included) counts towards {@link busyMs}. A shard thread opens one per batch of inbound frames,
+   * so it reads the clock twice per batch instead of twice per message (a clock read costs about
+   * 55 ns on the development machine). Turns nest; only the outermost one is timed.
+   */
+  beginTurn(): void {
+    if (this.#turnDepth++ === 0) this.#turnStart = this.#clock.monotonic();
+  }
+
+  /**
+   * Closes the turn opened by {@link beginTurn}.
+   * @throws ShnError `INVALID_ARGUMENT` if no turn is open.
+   */
+  endTurn(): void {
+    if (this.#turnDepth === 0) throw new ShnError('INVALID_ARGUMENT', 'ActorHost.endTurn: no turn is open');
+    if (--this.#turnDepth === 0) this.#busyMs += this.#clock.monotonic() - this.#turnStart;
   }
 
   /** Ids of live actors (kind/id), for tests and admin. Per-shard kinds appear as `kind/<shard>`. */
@@ -402,7 +426,9 @@ export class ActorHost {
 
   readonly #pump = (): void => {
     this.#pumpState = PUMP_RUNNING;
-    const t0 = this.#clock.monotonic();
+    // Inside a turn the caller times the whole turn: no clock read per pump.
+    const timed = this.#turnDepth === 0;
+    const t0 = timed ? this.#clock.monotonic() : this.#turnStart;
     try {
       let budget = this.#turnBudget;
       let cell: ActorCell | undefined;
@@ -415,7 +441,7 @@ export class ActorHost {
         this.#schedule(cell);
       }
     } finally {
-      this.#busyMs += this.#clock.monotonic() - t0;
+      if (timed) this.#busyMs += this.#clock.monotonic() - t0;
       if (this.#readyHead !== undefined && !this.#final) {
         this.#pumpState = PUMP_QUEUED;
         this.#yieldTurn(this.#pump);

@@ -1,5 +1,5 @@
 import { ShnError } from '@shn/core';
-import { STR_UTF16_FLAG } from './byte-writer.js';
+import { STR_ASCII_FLAG, STR_UTF16_FLAG } from './byte-writer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -93,43 +93,45 @@ export class ByteReader {
     return v;
   }
 
-  /** Reads a string written by `ByteWriter.str` (UTF-8, or UTF-16 code units when the length word has STR_UTF16_FLAG). */
+  /**
+   * Reads a string written by `ByteWriter.str`: UTF-8, or one-byte text when the length word has
+   * STR_ASCII_FLAG, or UTF-16 code units when it has STR_UTF16_FLAG. A word that claims ASCII over
+   * bytes at or above 0x80 (a corrupt frame) reads them as U+0080..U+00FF, never throws for it.
+   */
   str(): string {
     const word = this.u32();
     if (word >= STR_UTF16_FLAG) return this.#utf16(word - STR_UTF16_FLAG);
-    const n = word;
+    if (word < STR_ASCII_FLAG) {
+      // Not ASCII by the writer's word: the strict UTF-8 decoder.
+      this.need(word);
+      const start = this.pos;
+      this.pos += word;
+      return this.#utf8(start, word);
+    }
+    const n = word - STR_ASCII_FLAG;
     this.need(n);
     const start = this.pos;
     this.pos += n;
-    // ASCII (checked byte by byte) decodes as one-byte text natively; anything else goes through
-    // the strict UTF-8 decoder.
+    if (n > INTERN_MAX_BYTES) return latin1Slice.call(this.buf, start, start + n);
     const b = this.bytes;
-    if (n <= INTERN_MAX_BYTES) {
-      let h = n;
+    let h = n;
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + (b[start + i] as number)) | 0;
+    const slot = h & (INTERN_SLOTS - 1);
+    const cached = interned[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
       for (let i = 0; i < n; i++) {
-        const c = b[start + i] as number;
-        if (c > 0x7f) return this.#utf8(start, n);
-        h = (Math.imul(h, 31) + c) | 0;
-      }
-      const slot = h & (INTERN_SLOTS - 1);
-      const cached = interned[slot];
-      if (cached !== undefined && cached.length === n) {
-        let same = true;
-        for (let i = 0; i < n; i++) {
-          if (cached.charCodeAt(i) !== b[start + i]) {
-            same = false;
-            break;
-          }
+        if (cached.charCodeAt(i) !== b[start + i]) {
+          same = false;
+          break;
         }
-        if (same) return cached;
       }
-      let s = '';
-      for (let i = 0; i < n; i++) s += String.fromCharCode(b[start + i] as number);
-      interned[slot] = s;
-      return s;
+      if (same) return cached;
     }
-    for (let i = 0; i < n; i++) if ((b[start + i] as number) > 0x7f) return this.#utf8(start, n);
-    return latin1Slice.call(this.buf, start, start + n);
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[start + i] as number);
+    interned[slot] = s;
+    return s;
   }
 
   #utf16(units: number): string {

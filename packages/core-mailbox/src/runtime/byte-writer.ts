@@ -5,6 +5,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 /** Set in a string's length word: the string follows as UTF-16 code units (it has a lone surrogate). */
 export const STR_UTF16_FLAG = 0x80000000;
+/**
+ * Set in a string's length word (without STR_UTF16_FLAG): every byte of the string is below 0x80, so
+ * the reader decodes it as one-byte text without checking each byte first.
+ */
+export const STR_ASCII_FLAG = 0x40000000;
 
 /**
  * A growable, reusable byte buffer for encoding frames without per-message allocation:
@@ -70,9 +75,11 @@ export class ByteWriter {
   }
 
   /**
-   * Writes a u32 byte length then the UTF-8 bytes of `s`. A string with a lone surrogate, which
-   * UTF-8 cannot carry, is written as its UTF-16 code units instead, with STR_UTF16_FLAG set in
-   * the length word (then a count of code units), so every string arrives unchanged.
+   * Writes a u32 byte length then the UTF-8 bytes of `s`, with STR_ASCII_FLAG set in the length
+   * word when every byte is ASCII. A string with a lone surrogate, which UTF-8 cannot carry, is
+   * written as its UTF-16 code units instead, with STR_UTF16_FLAG set in the length word (then a
+   * count of code units), so every string arrives unchanged. Lengths stay below 2^30 (the
+   * writer's limit is far lower).
    */
   str(s: string): void {
     const n = s.length;
@@ -87,7 +94,7 @@ export class ByteWriter {
         this.bytes[start + i] = c;
       }
       if (i === n) {
-        this.view.setUint32(this.pos, n, true);
+        this.view.setUint32(this.pos, (STR_ASCII_FLAG | n) >>> 0, true);
         this.pos = start + n;
         return;
       }
@@ -98,7 +105,8 @@ export class ByteWriter {
     }
     this.ensure(4 + n * 3);
     const { written } = encoder.encodeInto(s, this.bytes.subarray(this.pos + 4));
-    this.view.setUint32(this.pos, written, true);
+    // As many bytes as UTF-16 units: every unit was ASCII (anything else takes 2 or 3 bytes).
+    this.view.setUint32(this.pos, written === n ? (STR_ASCII_FLAG | written) >>> 0 : written, true);
     this.pos += 4 + written;
   }
 

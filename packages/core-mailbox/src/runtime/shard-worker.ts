@@ -77,7 +77,14 @@ async function main(): Promise<void> {
     }
   };
 
+  // One busy turn per batch of inbound frames (opened by the batch's first frame, closed by onBatch):
+  // the shard's busy time is read from the clock per batch, not per message.
+  let inTurn = false;
   const handle = (from: number, bytes: Uint8Array, offset: number, length: number, begin: () => void): boolean => {
+    if (!inTurn) {
+      inTurn = true;
+      host.beginTurn();
+    }
     let f;
     try {
       f = messenger.decode(bytes, offset, length);
@@ -119,6 +126,10 @@ async function main(): Promise<void> {
   };
 
   const onBatch = (): void => {
+    if (inTurn) {
+      inTurn = false;
+      host.endTurn();
+    }
     while (backlog.length > 0) {
       const b = backlog[0] as (typeof backlog)[number];
       if (!messenger.sendReply(b.to, b.correlation, b.error, b.result)) break;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ShnError, hasCode, isShnError } from '@shn/core';
 import { ByteReader } from './byte-reader.js';
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter, STR_ASCII_FLAG, STR_UTF16_FLAG } from './byte-writer.js';
 import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
 import type { FrameFields } from './frame.js';
 import { readValue, writeValue } from './value-codec.js';
@@ -77,6 +77,45 @@ describe('value codec', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('flags a string ASCII exactly when every unit is below 0x80, at any length, and reads it back either way', () => {
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'abcxyz:/_0123456789'), maxLength: 200 }),
+      fc.string({ unit: 'grapheme', maxLength: 100 }),
+      fc.string({ unit: 'binary', maxLength: 100 }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const w = new ByteWriter(8);
+        w.str(s);
+        const bytes = w.view8().slice();
+        const word = new DataView(bytes.buffer).getUint32(0, true);
+        const ascii = [...s].every((ch) => (ch.codePointAt(0) as number) < 0x80);
+        const wellFormed = !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+        if (ascii) expect(word).toBe((STR_ASCII_FLAG | s.length) >>> 0);
+        else if (wellFormed) expect(word).toBe(Buffer.byteLength(s));
+        else expect(word).toBe((STR_UTF16_FLAG | s.length) >>> 0);
+        expect(new ByteReader(bytes).str()).toBe(s);
+        // A writer that does not flag ASCII (plain UTF-8 length word) is read right too.
+        if (ascii) {
+          new DataView(bytes.buffer).setUint32(0, s.length, true);
+          expect(new ByteReader(bytes).str()).toBe(s);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads bytes >= 0x80 under an ASCII length word (a corrupt frame) as U+0080..U+00FF instead of throwing', () => {
+    for (const n of [3, 12, 13, 40]) {
+      const bytes = new Uint8Array(4 + n).fill(0xe9);
+      new DataView(bytes.buffer).setUint32(0, (STR_ASCII_FLAG | n) >>> 0, true);
+      expect(new ByteReader(bytes).str()).toBe('\u00e9'.repeat(n));
+      // past the frame: DECODE_FAILED
+      new DataView(bytes.buffer).setUint32(0, (STR_ASCII_FLAG | (n + 1)) >>> 0, true);
+      expect(() => new ByteReader(bytes).str()).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
+    }
   });
 
   it('rejects a UTF-16 string whose length runs past the frame with DECODE_FAILED', () => {
