@@ -375,60 +375,41 @@ describe('middleware and context', () => {
     });
   });
 
-  it('counts busy time from the clock', async () => {
-    let t = 0;
-    const clock = { now: () => t, monotonic: () => t };
-    const { host } = testHost({
-      clock,
-      kinds: {
-        w: {
-          factory: () => ({
-            receive() {
-              t += 7;
-              return null;
-            },
-          }),
-        },
+  /** A host whose clock counts its monotonic reads and whose `w` actors take `cost` ms per message. */
+  function timedHost(cost: number) {
+    const state = { t: 0, reads: 0, received: 0 };
+    const clock = {
+      now: () => state.t,
+      monotonic: () => {
+        state.reads++;
+        return state.t;
       },
-    });
+    };
+    const receive = () => {
+      state.received++;
+      state.t += cost;
+      return null;
+    };
+    return { state, host: testHost({ clock, kinds: { w: { factory: () => ({ receive }) } } }).host };
+  }
+
+  it('counts busy time from the clock', async () => {
+    const { host } = timedHost(7);
     await ask(host, 'w/1', 'x');
     await ask(host, 'w/1', 'y');
     expect(host.busyMs).toBe(14);
   });
 
   it('times a turn as a whole: no clock read per message inside it, its whole time counts as busy', () => {
-    let t = 0;
-    let reads = 0;
-    const clock = {
-      now: () => t,
-      monotonic: () => {
-        reads++;
-        return t;
-      },
-    };
-    let received = 0;
-    const { host } = testHost({
-      clock,
-      kinds: {
-        w: {
-          factory: () => ({
-            receive() {
-              received++;
-              t += 2;
-              return null;
-            },
-          }),
-        },
-      },
-    });
+    const { host, state } = timedHost(2);
     host.beginTurn();
     host.beginTurn(); // turns nest; only the outermost is timed
     for (let i = 0; i < 10; i++) expect(host.deliverNow(envelope('w/1', 'x', i))).toBe('accepted');
     host.endTurn();
-    t += 5; // the caller's own work inside the turn counts too
+    state.t += 5; // the caller's own work inside the turn counts too
     host.endTurn();
-    expect(received).toBe(10);
-    expect(reads).toBe(2);
+    expect(state.received).toBe(10);
+    expect(state.reads).toBe(2);
     expect(host.busyMs).toBe(25);
     expect(() => host.endTurn()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
