@@ -1,8 +1,6 @@
-import { ShnError } from '@shn/core';
+import { ShnError, isWellFormedUtf16 } from '@shn/core';
 
 const encoder = new TextEncoder();
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 /** Set in a string's length word: the string follows as UTF-16 code units (it has a lone surrogate). */
 export const STR_UTF16_FLAG = 0x80000000;
 /**
@@ -99,7 +97,7 @@ export class ByteWriter {
         return;
       }
     }
-    if (nativeWellFormed !== undefined ? !nativeWellFormed.call(s) : LONE_SURROGATE.test(s)) {
+    if (!isWellFormedUtf16(s)) {
       this.#utf16(s);
       return;
     }

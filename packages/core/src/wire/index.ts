@@ -4,6 +4,7 @@
  */
 export { encodeEnvelopeFrame, decodeEnvelopeFrame, envelopeFrameCodec } from './envelope-codec.js';
 export { verifyEnvelopeFrame } from './envelope-frame-verifier.js';
+export { isWellFormedUtf16 } from './utf8-validation.js';
 export {
   ENVELOPE_WIRE_VERSION,
   ENVELOPE_FILE_IDENTIFIER,

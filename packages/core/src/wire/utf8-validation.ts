@@ -37,11 +37,13 @@ export function isWellFormedUtf8(bytes: Uint8Array, start: number, end: number):
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** `String.prototype.isWellFormed` (Node 20+), with the regular expression as a fallback. */
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed;
 
 /**
  * True if `text` has no lone UTF-16 surrogates, i.e. it survives a UTF-8 round trip
  * unchanged (`TextEncoder` would silently replace a lone surrogate with U+FFFD).
  */
 export function isWellFormedUtf16(text: string): boolean {
-  return !LONE_SURROGATE.test(text);
+  return nativeWellFormed !== undefined ? nativeWellFormed.call(text) : !LONE_SURROGATE.test(text);
 }

@@ -1,5 +1,4 @@
-import { ShnError } from '@shn/core';
-import { isWellFormedText } from './well-formed.js';
+import { ShnError, isWellFormedUtf16 } from '@shn/core';
 
 const utf8 = new TextEncoder();
 
@@ -52,7 +51,7 @@ export class ByteWriter {
    *   UTF-8 cannot carry: it would decode as another string.
    */
   string(value: string): void {
-    if (typeof value !== 'string' || !isWellFormedText(value)) {
+    if (typeof value !== 'string' || !isWellFormedUtf16(value)) {
       throw new ShnError('ENCODE_FAILED', typeof value !== 'string' ? `crdt: expected a string, got ${typeof value}` : 'crdt: a string with a lone surrogate cannot be encoded');
     }
     const bytes = utf8.encode(value);

@@ -1,12 +1,11 @@
-import { ShnError } from '@shn/core';
-import { isWellFormedText } from '../encoding/well-formed.js';
+import { ShnError, isWellFormedUtf16 } from '@shn/core';
 
 /**
  * Checks a replica id. @throws ShnError `INVALID_ARGUMENT` unless a non-empty, well-formed
  * string of at most 256 characters.
  */
 export function checkReplicaId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !isWellFormedText(id)) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !isWellFormedUtf16(id)) {
     throw new ShnError('INVALID_ARGUMENT', 'a replica id must be a non-empty, well-formed string of at most 256 characters');
   }
 }
@@ -19,7 +18,7 @@ export function checkReplicaId(id: string): void {
  */
 export function checkElement(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new ShnError('INVALID_ARGUMENT', `${what} must be a string, got ${value === null ? 'null' : typeof value}`);
-  if (!isWellFormedText(value)) throw new ShnError('INVALID_ARGUMENT', `${what} must be well-formed UTF-16 (it has a lone surrogate)`);
+  if (!isWellFormedUtf16(value)) throw new ShnError('INVALID_ARGUMENT', `${what} must be well-formed UTF-16 (it has a lone surrogate)`);
   return value;
 }
 

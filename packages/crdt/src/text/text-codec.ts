@@ -1,6 +1,5 @@
-import { ShnError } from '@shn/core';
+import { ShnError, isWellFormedUtf16 } from '@shn/core';
 import { TextRun } from './text-run.js';
-import { isWellFormedText } from '../encoding/well-formed.js';
 
 /** First two bytes of every text CRDT encoding ("Tx"). */
 const MAGIC0 = 0x54;
@@ -115,7 +114,7 @@ export function encodeUpdate(
   const parts: string[] = [];
   for (const r of runs) if (!r.deleted) parts.push(r.content);
   const content = parts.join('');
-  const utf16 = !isWellFormedText(content);
+  const utf16 = !isWellFormedUtf16(content);
 
   const out = new Out();
   out.u8(MAGIC0);

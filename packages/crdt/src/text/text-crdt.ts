@@ -1,4 +1,4 @@
-import { ShnError } from '@shn/core';
+import { ShnError, isWellFormedUtf16 } from '@shn/core';
 import type { VersionVector } from '../causal/version-vector.js';
 import { IdIndex } from './id-index.js';
 import { RunList } from './run-list.js';
@@ -9,7 +9,6 @@ import type { TextId, TextIdRange, TextOp } from './text-ops.js';
 import { TextRun, canAppendRun } from './text-run.js';
 import { integrateRun } from './yata-integrate.js';
 import type { IntegrationMarks } from './yata-integrate.js';
-import { isWellFormedText } from '../encoding/well-formed.js';
 
 /** Options of {@link TextCrdt}. */
 export interface TextCrdtOptions {
@@ -34,7 +33,7 @@ function invalid(message: string): never {
 }
 
 function checkReplicaId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLICA_ID || !isWellFormedText(id)) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLICA_ID || !isWellFormedUtf16(id)) {
     invalid(`${what} must be a non-empty, well-formed string of at most ${MAX_REPLICA_ID} code units`);
   }
   return id;
