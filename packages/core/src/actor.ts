@@ -1,14 +1,9 @@
 import type { Address } from './address.js';
 import type { Clock, Rng, Timer } from './clock.js';
 import type { AskOptions, Envelope, SendOptions } from './envelope.js';
+import type { Logger } from './logger.js';
 
-/** Minimal structured logger every context exposes. */
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from './logger.js';
 
 /** A handle to an actor, wherever it lives. */
 export interface ActorRef {

@@ -1,4 +1,5 @@
 import { ShnError } from './errors.js';
+import { MAX_ENVELOPE_STRING_BYTES } from './wire/wire-limits.js';
 
 /**
  * Where an actor lives: a node, a shard on that node, and the actor's `kind/id`.
@@ -68,4 +69,39 @@ export function parseAddress(text: string): Address {
   const shardText = text.slice(hash + 1, slash);
   if (!/^-?\d{1,5}$/.test(shardText)) throw new ShnError('INVALID_ARGUMENT', `bad shard in address: ${JSON.stringify(text)}`);
   return address(text.slice(0, hash), Number(shardText), text.slice(slash + 1));
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `id` is a non-empty string whose `kind/id` fits the wire
+ * format's string limit ({@link MAX_ENVELOPE_STRING_BYTES} UTF-8 bytes). Runtimes call it at
+ * `tell`/`ask`/`ref`, so a bad id fails at the call rather than when the envelope is encoded.
+ */
+export function assertActorId(kind: string, id: string): void {
+  if (typeof id !== 'string') throw new ShnError('INVALID_ARGUMENT', `actor id must be a string, got ${typeof id}`);
+  if (id.length === 0) throw new ShnError('INVALID_ARGUMENT', `actor id must not be empty (kind ${JSON.stringify(kind)})`);
+  if (id.length * 3 + kind.length + 1 > MAX_ENVELOPE_STRING_BYTES) {
+    const bytes = utf8Length(id) + utf8Length(kind) + 1;
+    if (bytes > MAX_ENVELOPE_STRING_BYTES) {
+      throw new ShnError('INVALID_ARGUMENT', `actor ${kind}/… is ${bytes} UTF-8 bytes; the limit is ${MAX_ENVELOPE_STRING_BYTES}`, {
+        details: { kind, bytes, limit: MAX_ENVELOPE_STRING_BYTES },
+      });
+    }
+  }
 }

@@ -18,6 +18,18 @@
  * - `TRANSPORT_FAILED`: a Transport could not send or has closed.
  * - `PROTOCOL_ERROR`: a peer broke a wire protocol.
  * - `UNSUPPORTED`: the operation is not supported by this implementation.
+ * - `MESSAGE_TOO_LARGE`: a message or reply is larger than the transport can carry (the limit is in `details`).
+ * - `CIRCUIT_OPEN`: a circuit breaker is open for the destination; the call was not made.
+ * - `BULKHEAD_FULL`: a bulkhead had no free slot and its queue was full.
+ * - `RATE_LIMITED`: a rate limiter refused the request.
+ * - `OVERLOADED`: admission control shed the request (the server is overloaded).
+ * - `CONCURRENCY_CONFLICT`: an optimistic-concurrency check failed (stale expected version); nothing was written.
+ * - `UNAUTHENTICATED`: the caller could not be authenticated (missing, invalid or expired credentials).
+ * - `PERMISSION_DENIED`: the authenticated caller is not allowed to do this.
+ * - `DATA_CORRUPT`: stored or received bytes failed an integrity check (CRC, MAC, framing).
+ * - `UNSUPPORTED_VERSION`: data was written by a newer or unknown format version.
+ * - `NOT_LEADER`: a consensus operation reached a node that is not the leader (`details.leader` may name it).
+ * - `CANCELLED`: the operation was cancelled by its caller or by shutdown.
  * - `INTERNAL`: a bug in shn; please report it.
  */
 export type ShnErrorCode =
@@ -39,6 +51,18 @@ export type ShnErrorCode =
   | 'TRANSPORT_FAILED'
   | 'PROTOCOL_ERROR'
   | 'UNSUPPORTED'
+  | 'MESSAGE_TOO_LARGE'
+  | 'CIRCUIT_OPEN'
+  | 'BULKHEAD_FULL'
+  | 'RATE_LIMITED'
+  | 'OVERLOADED'
+  | 'CONCURRENCY_CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'DATA_CORRUPT'
+  | 'UNSUPPORTED_VERSION'
+  | 'NOT_LEADER'
+  | 'CANCELLED'
   | 'INTERNAL';
 
 /** Every code in {@link ShnErrorCode}, for validation and exhaustive tests. */
@@ -61,6 +85,18 @@ export const SHN_ERROR_CODES: readonly ShnErrorCode[] = Object.freeze([
   'TRANSPORT_FAILED',
   'PROTOCOL_ERROR',
   'UNSUPPORTED',
+  'MESSAGE_TOO_LARGE',
+  'CIRCUIT_OPEN',
+  'BULKHEAD_FULL',
+  'RATE_LIMITED',
+  'OVERLOADED',
+  'CONCURRENCY_CONFLICT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'DATA_CORRUPT',
+  'UNSUPPORTED_VERSION',
+  'NOT_LEADER',
+  'CANCELLED',
   'INTERNAL',
 ]);
 

@@ -1,5 +1,6 @@
 import { ShnError, actorName, address, compose, systemClock, systemRng, systemTimer } from '@shn/core';
 import type {
+  ActorHostFactory,
   ActorRef,
   Clock,
   Envelope,
@@ -926,3 +927,6 @@ export class ActorHost {
     }
   }
 }
+
+/** An {@link ActorHostFactory} for the production host: what `@shn/sim` and tests take to run the real host. */
+export const createActorHost: ActorHostFactory = (options) => new ActorHost(options as ActorHostOptions);

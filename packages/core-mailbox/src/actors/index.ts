@@ -6,7 +6,7 @@
 export type { RestartPolicy, SupervisionStrategy, RestartIntensity, ActorKindDefinition, ResolvedActorKind } from './actor-kind.js';
 export { DEFAULT_RESTART_INTENSITY, DEFAULT_MAILBOX_CAPACITY, resolveActorKind } from './actor-kind.js';
 export type { ActorHostOptions } from './actor-host.js';
-export { ActorHost } from './actor-host.js';
+export { ActorHost, createActorHost } from './actor-host.js';
 export type { LocalRefTarget } from './local-actor-ref.js';
 export { LocalActorRef } from './local-actor-ref.js';
 export { RestartWindow } from './restart-window.js';

@@ -32,6 +32,12 @@ import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protoco
 export interface RuntimeOptions {
   /** The system module (URL or absolute path) whose default export is `defineSystem({...})`. */
   readonly system: URL | string;
+  /**
+   * Params for a system module that default-exports `defineSystem((params) => ({...}))`: handed
+   * (structured-cloned) to the module in every thread. Must be serialisable; a module without a
+   * factory refuses them.
+   */
+  readonly params?: unknown;
   /** Shard threads, 1..256; default `os.availableParallelism()`. */
   readonly shards?: number;
   /** This node's name (default `local`). */
@@ -120,7 +126,12 @@ function workerEntry(): URL {
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const url = systemModuleUrl(options.system);
-  const system = await loadSystem(url);
+  try {
+    structuredClone(options.params);
+  } catch (cause) {
+    throw new ShnError('INVALID_ARGUMENT', `params must be structured-cloneable: ${(cause as Error).message}`, { cause });
+  }
+  const system = await loadSystem(url, options.params);
   const rt = new ShardRuntime(options, url, system.router ?? jumpHashRouter(), system.middleware ?? []);
   try {
     await rt.start();
@@ -258,6 +269,7 @@ class ShardRuntime implements Runtime {
       shards: this.shards,
       node: this.node,
       systemUrl: this.#url,
+      params: this.#options.params,
       mesh: this.#layout,
       journal: this.#journals[slot.shard] as SharedArrayBuffer,
       stats: this.#stats,

@@ -25,7 +25,7 @@ function post(msg: ShardToMain): void {
 }
 
 async function main(): Promise<void> {
-  const system = await loadSystem(data.systemUrl);
+  const system = await loadSystem(data.systemUrl, data.params);
   const self = data.shard + 1;
   const mesh = new MeshEndpoint(data.mesh, self);
   const journal = new InflightJournal(data.journal);

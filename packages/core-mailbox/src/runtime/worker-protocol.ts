@@ -7,6 +7,8 @@ export interface ShardWorkerData {
   readonly shards: number;
   readonly node: string;
   readonly systemUrl: string;
+  /** The system module's params (structured-cloned), for a module that default-exports a factory. */
+  readonly params: unknown;
   readonly mesh: MeshLayout;
   readonly journal: SharedArrayBuffer;
   readonly stats: SharedArrayBuffer;
