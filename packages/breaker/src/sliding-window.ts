@@ -1,0 +1,190 @@
+import { ShnError } from '@shn/core';
+import { checkInt, checkMs } from './option-checks.js';
+
+/**
+ * How a breaker remembers recent calls:
+ * - `count`: the last `size` calls, whenever they happened;
+ * - `time`: the calls of the last `ms` milliseconds, in `buckets` buckets of `ms / buckets` each.
+ *   The window slides by whole buckets, so it covers between `ms - ms/buckets` and `ms`.
+ *   Buckets rotate from the Clock when the window is read or written, never from a timer.
+ */
+export type WindowOptions =
+  | { readonly kind: 'count'; readonly size: number }
+  | { readonly kind: 'time'; readonly ms: number; readonly buckets?: number };
+
+/** A window of recent outcomes. `now` is monotonic ms. @internal */
+export interface SlidingWindow {
+  record(now: number, failed: boolean, slow: boolean): void;
+  calls(now: number): number;
+  failures(now: number): number;
+  slow(now: number): number;
+  /** True when nothing in the window can still count (lets a breaker be evicted). */
+  empty(now: number): boolean;
+  reset(): void;
+}
+
+/** Validates window options; returns a factory of windows of that shape. @internal */
+export function windowFactory(options: WindowOptions): () => SlidingWindow {
+  if (typeof options !== 'object' || options === null) throw badWindow(options);
+  if (options.kind === 'count') {
+    const size = checkInt('window.size', options.size, 1);
+    if (size > MAX_COUNT_WINDOW) throw new ShnError('INVALID_ARGUMENT', `window.size must be at most ${MAX_COUNT_WINDOW}, got ${size}`);
+    return () => new CountWindow(size);
+  }
+  if (options.kind === 'time') {
+    const ms = checkMs('window.ms', options.ms);
+    const buckets = checkInt('window.buckets', options.buckets ?? 10, 1);
+    if (buckets > MAX_BUCKETS) throw new ShnError('INVALID_ARGUMENT', `window.buckets must be at most ${MAX_BUCKETS}, got ${buckets}`);
+    return () => new TimeWindow(ms / buckets, buckets);
+  }
+  throw badWindow(options);
+}
+
+/** The largest count window, in calls. */
+export const MAX_COUNT_WINDOW = 1 << 20;
+/** The most buckets a time window may have. */
+export const MAX_BUCKETS = 1000;
+
+function badWindow(value: unknown): ShnError {
+  return new ShnError(
+    'INVALID_ARGUMENT',
+    `window must be { kind: 'count', size } or { kind: 'time', ms, buckets? }, got ${JSON.stringify(value) ?? String(value)}`,
+  );
+}
+
+const FAILED = 1;
+const SLOW = 2;
+
+/** The last `size` outcomes in a ring. */
+class CountWindow implements SlidingWindow {
+  readonly #ring: Uint8Array;
+  #pos = 0;
+  #filled = 0;
+  #failures = 0;
+  #slow = 0;
+
+  constructor(size: number) {
+    this.#ring = new Uint8Array(size);
+  }
+
+  record(_now: number, failed: boolean, slow: boolean): void {
+    const ring = this.#ring;
+    if (this.#filled === ring.length) {
+      const old = ring[this.#pos] as number;
+      if (old & FAILED) this.#failures--;
+      if (old & SLOW) this.#slow--;
+    } else this.#filled++;
+    ring[this.#pos] = (failed ? FAILED : 0) | (slow ? SLOW : 0);
+    if (failed) this.#failures++;
+    if (slow) this.#slow++;
+    this.#pos = this.#pos + 1 === ring.length ? 0 : this.#pos + 1;
+  }
+
+  calls(): number {
+    return this.#filled;
+  }
+
+  failures(): number {
+    return this.#failures;
+  }
+
+  slow(): number {
+    return this.#slow;
+  }
+
+  empty(): boolean {
+    return this.#filled === 0;
+  }
+
+  reset(): void {
+    this.#pos = 0;
+    this.#filled = 0;
+    this.#failures = 0;
+    this.#slow = 0;
+  }
+}
+
+/** Calls of the last `bucketMs * buckets` ms, counted per bucket with running sums. */
+class TimeWindow implements SlidingWindow {
+  readonly #bucketMs: number;
+  readonly #calls: Uint32Array;
+  readonly #failures: Uint32Array;
+  readonly #slowCalls: Uint32Array;
+  /** Index (time / bucketMs) of the newest bucket; -Infinity when empty. */
+  #head = Number.NEGATIVE_INFINITY;
+  #sumCalls = 0;
+  #sumFailures = 0;
+  #sumSlow = 0;
+
+  constructor(bucketMs: number, buckets: number) {
+    this.#bucketMs = bucketMs;
+    this.#calls = new Uint32Array(buckets);
+    this.#failures = new Uint32Array(buckets);
+    this.#slowCalls = new Uint32Array(buckets);
+  }
+
+  #advance(now: number): number {
+    const n = this.#calls.length;
+    const idx = Math.floor(now / this.#bucketMs);
+    if (idx <= this.#head) return ((this.#head % n) + n) % n;
+    if (this.#sumCalls === 0 || idx - this.#head >= n) {
+      if (this.#sumCalls !== 0) this.reset();
+      this.#head = idx;
+      return ((idx % n) + n) % n;
+    }
+    for (let i = this.#head + 1; i <= idx; i++) {
+      const slot = ((i % n) + n) % n;
+      this.#sumCalls -= this.#calls[slot] as number;
+      this.#sumFailures -= this.#failures[slot] as number;
+      this.#sumSlow -= this.#slowCalls[slot] as number;
+      this.#calls[slot] = 0;
+      this.#failures[slot] = 0;
+      this.#slowCalls[slot] = 0;
+    }
+    this.#head = idx;
+    return ((idx % n) + n) % n;
+  }
+
+  record(now: number, failed: boolean, slow: boolean): void {
+    const slot = this.#advance(now);
+    this.#calls[slot] = (this.#calls[slot] as number) + 1;
+    this.#sumCalls++;
+    if (failed) {
+      this.#failures[slot] = (this.#failures[slot] as number) + 1;
+      this.#sumFailures++;
+    }
+    if (slow) {
+      this.#slowCalls[slot] = (this.#slowCalls[slot] as number) + 1;
+      this.#sumSlow++;
+    }
+  }
+
+  calls(now: number): number {
+    this.#advance(now);
+    return this.#sumCalls;
+  }
+
+  failures(now: number): number {
+    this.#advance(now);
+    return this.#sumFailures;
+  }
+
+  slow(now: number): number {
+    this.#advance(now);
+    return this.#sumSlow;
+  }
+
+  empty(now: number): boolean {
+    return this.calls(now) === 0;
+  }
+
+  reset(): void {
+    this.#calls.fill(0);
+    this.#failures.fill(0);
+    this.#slowCalls.fill(0);
+    this.#sumCalls = 0;
+    this.#sumFailures = 0;
+    this.#sumSlow = 0;
+    this.#head = Number.NEGATIVE_INFINITY;
+  }
+}

@@ -1,0 +1,96 @@
+import { ShnError, systemClock, systemTimer } from '@shn/core';
+import type { Clock, Timer } from '@shn/core';
+import { checkMs, checkObject } from './option-checks.js';
+import type { CallContext, Policy, PolicyNext } from './policy.js';
+
+/** Options of {@link timeoutPolicy}. */
+export interface TimeoutOptions {
+  /** The longest one attempt may take, ms, finite > 0 (required). */
+  readonly ms: number;
+  /** [systemTimer] */
+  readonly timer?: Timer;
+  /** [systemClock]; deadlines are compared with `now()`. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Bounds each call by `ms` AND by the call's deadline, whichever comes first. The inner policies
+ * and the call see the tighter deadline in `ctx.deadline` (the ask middleware writes it into the
+ * envelope, so the destination drops work nobody waits for). When it fires the call is abandoned
+ * (it may still finish; its result is dropped) and the policy rejects with ShnError `TIMEOUT`, or
+ * `DEADLINE_EXCEEDED` if the caller's deadline was the tighter bound. A deadline already past
+ * rejects with `DEADLINE_EXCEEDED` without calling. One timer per call in flight, cleared on settle.
+ */
+export class TimeoutPolicy implements Policy {
+  readonly name = 'timeout';
+  readonly ms: number;
+  readonly #timer: Timer;
+  readonly #clock: Clock;
+
+  /** @internal Use {@link timeoutPolicy}. */
+  constructor(ms: number, timer: Timer, clock: Clock) {
+    this.ms = ms;
+    this.#timer = timer;
+    this.#clock = clock;
+  }
+
+  execute<T>(ctx: CallContext, next: PolicyNext<T>): Promise<T> {
+    const now = this.#clock.now();
+    const own = now + this.ms;
+    const byDeadline = ctx.deadline !== undefined && ctx.deadline <= own;
+    const deadline = byDeadline ? (ctx.deadline as number) : own;
+    const remaining = deadline - now;
+    if (remaining <= 0) {
+      return Promise.reject(
+        new ShnError('DEADLINE_EXCEEDED', `deadline of the call to ${ctx.destination} passed before it started`, {
+          details: { destination: ctx.destination },
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const handle = this.#timer.setTimeout(() => {
+        if (done) return;
+        done = true;
+        reject(
+          byDeadline
+            ? new ShnError('DEADLINE_EXCEEDED', `call to ${ctx.destination} did not finish before its deadline (${Math.round(remaining)} ms)`, {
+                details: { destination: ctx.destination, ms: remaining },
+              })
+            : new ShnError('TIMEOUT', `call to ${ctx.destination} did not finish within ${this.ms} ms`, {
+                details: { destination: ctx.destination, ms: this.ms },
+              }),
+        );
+      }, remaining);
+      let inner: Promise<T>;
+      try {
+        inner = next(byDeadline ? ctx : { ...ctx, deadline });
+      } catch (e) {
+        inner = Promise.reject(e);
+      }
+      inner.then(
+        (v) => {
+          if (done) return;
+          done = true;
+          this.#timer.clearTimeout(handle);
+          resolve(v);
+        },
+        (e: unknown) => {
+          if (done) return;
+          done = true;
+          this.#timer.clearTimeout(handle);
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+/**
+ * A per-attempt timeout that also respects the call's deadline; see {@link TimeoutPolicy}.
+ * @throws ShnError `INVALID_ARGUMENT` unless `ms` is a finite number > 0.
+ */
+export function timeoutPolicy(options: TimeoutOptions | number): TimeoutPolicy {
+  const o = typeof options === 'number' ? { ms: options } : checkObject<TimeoutOptions>('timeout options', options);
+  return new TimeoutPolicy(checkMs('timeout ms', o.ms), o.timer ?? systemTimer, o.clock ?? systemClock);
+}
