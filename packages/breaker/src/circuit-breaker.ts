@@ -99,7 +99,7 @@ export class CircuitBreaker implements Policy {
     } catch (e) {
       return Promise.reject(e);
     }
-    const start = this.#o.clock.monotonic();
+    const start = this.#lastActivity; // acquire() just read the clock
     let result: Promise<T> | T;
     try {
       result = fn();
@@ -176,15 +176,17 @@ export class CircuitBreaker implements Policy {
     const slow = now - startedAt > o.slowCallMs;
     if (this.#state === 'closed') {
       if (outcome === IGNORED) return;
-      this.#window.record(now, outcome === FAILURE, slow);
+      const w = this.#window;
+      w.advance(now);
+      w.record(outcome === FAILURE, slow);
       if (outcome === FAILURE) {
         if (++this.#consecutive >= o.consecutiveFailures) return this.#trip(now, 'consecutive-failures');
       } else this.#consecutive = 0;
-      const calls = this.#window.calls(now);
-      if (calls === 0 || calls < o.minimumCalls) return;
-      if (this.#window.failures(now) / calls >= o.failureRateThreshold) return this.#trip(now, 'failure-rate');
+      const calls = w.calls;
+      if (calls < o.minimumCalls) return;
+      if (w.failures / calls >= o.failureRateThreshold) return this.#trip(now, 'failure-rate');
       if (o.slowCallMs !== Infinity) {
-        const slowCalls = this.#window.slow(now);
+        const slowCalls = w.slow;
         if (slowCalls > 0 && slowCalls / calls >= o.slowCallRateThreshold) return this.#trip(now, 'slow-call-rate');
       }
       return;
@@ -221,9 +223,10 @@ export class CircuitBreaker implements Policy {
     const now = this.#o.clock.monotonic();
     this.#refresh(now);
     const w = this.#window;
-    const calls = w.calls(now);
-    const failures = w.failures(now);
-    const slowCalls = w.slow(now);
+    w.advance(now);
+    const calls = w.calls;
+    const failures = w.failures;
+    const slowCalls = w.slow;
     return {
       destination: this.destination,
       state: this.#state,
@@ -285,8 +288,9 @@ export class CircuitBreaker implements Policy {
     const w = this.#window;
     let extra: Partial<BreakerStateChange> = {};
     if (to === 'open' && from === 'closed') {
-      const calls = w.calls(now);
-      extra = { calls, failureRate: calls === 0 ? 0 : w.failures(now) / calls, slowCallRate: calls === 0 ? 0 : w.slow(now) / calls };
+      w.advance(now);
+      const calls = w.calls;
+      extra = { calls, failureRate: calls === 0 ? 0 : w.failures / calls, slowCallRate: calls === 0 ? 0 : w.slow / calls };
     }
     this.#state = to;
     this.#reason = reason;

@@ -7,8 +7,14 @@ import type { Envelope } from '@shn/core';
  */
 export type DestinationKey = (env: Envelope) => string | undefined;
 
+const shardKeys: string[] = [];
+
 /** One breaker per shard: `shard:<n>` (a node's shards are separate failure domains). */
-export const byShard: DestinationKey = (env) => `shard:${env.to.shard}`;
+export const byShard: DestinationKey = (env) => {
+  const shard = env.to.shard;
+  // Shard indexes are small integers: their keys are built once, not per ask.
+  return shardKeys[shard] ?? (Number.isInteger(shard) && shard >= 0 && shard <= 0xffff ? (shardKeys[shard] = `shard:${shard}`) : `shard:${shard}`);
+};
 
 /** One breaker per node: `node:<name>` (for the cross-node transport). */
 export const byNode: DestinationKey = (env) => `node:${env.to.node}`;

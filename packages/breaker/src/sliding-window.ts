@@ -12,14 +12,17 @@ export type WindowOptions =
   | { readonly kind: 'count'; readonly size: number }
   | { readonly kind: 'time'; readonly ms: number; readonly buckets?: number };
 
-/** A window of recent outcomes. `now` is monotonic ms. @internal */
+/**
+ * A window of recent outcomes. `now` is monotonic ms. Call `advance(now)` before `record` and
+ * before reading the totals: the totals are those as of the last `advance`.
+ * @internal
+ */
 export interface SlidingWindow {
-  record(now: number, failed: boolean, slow: boolean): void;
-  calls(now: number): number;
-  failures(now: number): number;
-  slow(now: number): number;
-  /** True when nothing in the window can still count (lets a breaker be evicted). */
-  empty(now: number): boolean;
+  advance(now: number): void;
+  record(failed: boolean, slow: boolean): void;
+  readonly calls: number;
+  readonly failures: number;
+  readonly slow: number;
   reset(): void;
 }
 
@@ -67,7 +70,11 @@ class CountWindow implements SlidingWindow {
     this.#ring = new Uint8Array(size);
   }
 
-  record(_now: number, failed: boolean, slow: boolean): void {
+  advance(): void {
+    // A count window does not age.
+  }
+
+  record(failed: boolean, slow: boolean): void {
     const ring = this.#ring;
     if (this.#filled === ring.length) {
       const old = ring[this.#pos] as number;
@@ -80,20 +87,16 @@ class CountWindow implements SlidingWindow {
     this.#pos = this.#pos + 1 === ring.length ? 0 : this.#pos + 1;
   }
 
-  calls(): number {
+  get calls(): number {
     return this.#filled;
   }
 
-  failures(): number {
+  get failures(): number {
     return this.#failures;
   }
 
-  slow(): number {
+  get slow(): number {
     return this.#slow;
-  }
-
-  empty(): boolean {
-    return this.#filled === 0;
   }
 
   reset(): void {
@@ -123,14 +126,18 @@ class TimeWindow implements SlidingWindow {
     this.#slowCalls = new Uint32Array(buckets);
   }
 
-  #advance(now: number): number {
+  /** Slot of the newest bucket. */
+  #slot = 0;
+
+  advance(now: number): void {
     const n = this.#calls.length;
     const idx = Math.floor(now / this.#bucketMs);
-    if (idx <= this.#head) return ((this.#head % n) + n) % n;
+    if (idx <= this.#head) return;
     if (this.#sumCalls === 0 || idx - this.#head >= n) {
       if (this.#sumCalls !== 0) this.reset();
       this.#head = idx;
-      return ((idx % n) + n) % n;
+      this.#slot = ((idx % n) + n) % n;
+      return;
     }
     for (let i = this.#head + 1; i <= idx; i++) {
       const slot = ((i % n) + n) % n;
@@ -142,11 +149,11 @@ class TimeWindow implements SlidingWindow {
       this.#slowCalls[slot] = 0;
     }
     this.#head = idx;
-    return ((idx % n) + n) % n;
+    this.#slot = ((idx % n) + n) % n;
   }
 
-  record(now: number, failed: boolean, slow: boolean): void {
-    const slot = this.#advance(now);
+  record(failed: boolean, slow: boolean): void {
+    const slot = this.#slot;
     this.#calls[slot] = (this.#calls[slot] as number) + 1;
     this.#sumCalls++;
     if (failed) {
@@ -159,23 +166,16 @@ class TimeWindow implements SlidingWindow {
     }
   }
 
-  calls(now: number): number {
-    this.#advance(now);
+  get calls(): number {
     return this.#sumCalls;
   }
 
-  failures(now: number): number {
-    this.#advance(now);
+  get failures(): number {
     return this.#sumFailures;
   }
 
-  slow(now: number): number {
-    this.#advance(now);
+  get slow(): number {
     return this.#sumSlow;
-  }
-
-  empty(now: number): boolean {
-    return this.calls(now) === 0;
   }
 
   reset(): void {

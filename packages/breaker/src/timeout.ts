@@ -64,7 +64,7 @@ export class TimeoutPolicy implements Policy {
       }, remaining);
       let inner: Promise<T>;
       try {
-        inner = next(byDeadline ? ctx : { ...ctx, deadline });
+        inner = next(byDeadline ? ctx : { destination: ctx.destination, deadline, retryable: ctx.retryable, attempt: ctx.attempt });
       } catch (e) {
         inner = Promise.reject(e);
       }
