@@ -13,7 +13,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
  * - `trial-failed`: a half-open trial call failed or was slow (the open period backs off);
  * - `open-period-elapsed`: open → half-open;
  * - `trials-succeeded`: half-open → closed after `halfOpenCalls` successful trials;
- * - `forced`: `isolate()` or `reset()` was called.
+ * - `forced`: `isolate()` or `reset()` was called;
+ * - `created`: a new breaker, closed (snapshots only; no event is emitted for it).
  */
 export type BreakerReason =
   | 'failure-rate'
@@ -22,7 +23,8 @@ export type BreakerReason =
   | 'trial-failed'
   | 'open-period-elapsed'
   | 'trials-succeeded'
-  | 'forced';
+  | 'forced'
+  | 'created';
 
 /** One state change of one breaker. */
 export interface BreakerStateChange {
@@ -54,6 +56,8 @@ export interface BreakerObserver {
 export interface BreakerSnapshot {
   readonly destination: string;
   readonly state: BreakerState;
+  /** Why it is in this state (the reason of its last state change; `created` for a new breaker). */
+  readonly reason: BreakerReason;
   /** Calls in the current window, and how many of them failed or were slow. */
   readonly calls: number;
   readonly failures: number;

@@ -2,6 +2,7 @@ import { ShnError } from '@shn/core';
 import { describe, expect, it } from 'vitest';
 import type { BreakerStateChange } from './breaker-events.js';
 import { breakerGroup } from './breaker-group.js';
+import { formatSnapshot } from './snapshot-text.js';
 import { WakeTimer } from './wake-timer.js';
 import { VirtualTime } from './virtual-time.test-helper.js';
 
@@ -84,6 +85,10 @@ describe('breaker group at scale', () => {
     expect(g.snapshot().map((s) => [s.destination, s.state])).toEqual([
       ['a', 'open'],
       ['b', 'closed'],
+    ]);
+    expect(g.snapshot().map(formatSnapshot)).toEqual([
+      'state=open,reason=consecutive-failures,calls=0,failure_rate=0.000,slow_call_rate=0.000,in_flight=0,trips=1,retry_in_ms=5000',
+      'state=closed,reason=created,calls=1,failure_rate=0.000,slow_call_rate=0.000,in_flight=0,trips=0,retry_in_ms=0',
     ]);
     // Full: the closed idle one makes room; the open one is kept.
     await vt.advance(10);

@@ -47,7 +47,7 @@ export class CircuitBreaker implements Policy {
   #trialsSucceeded = 0;
   #inFlight = 0;
   #lastActivity: number;
-  #reason: BreakerReason = 'forced';
+  #reason: BreakerReason = 'created';
   #observerErrors = 0;
 
   /**
@@ -230,6 +230,7 @@ export class CircuitBreaker implements Policy {
     return {
       destination: this.destination,
       state: this.#state,
+      reason: this.#reason,
       calls,
       failures,
       slowCalls,

@@ -33,3 +33,4 @@ export type { ResilienceMiddlewareOptions } from './resilience-middleware.js';
 export { resilienceMiddleware } from './resilience-middleware.js';
 export type { OpossumBreakerLike } from './opossum-adapter.js';
 export { fromOpossum, opossumState } from './opossum-adapter.js';
+export { formatSnapshot } from './snapshot-text.js';
