@@ -49,4 +49,16 @@ describe('breaker middleware in a real 2-shard runtime', () => {
     const main = (await import(system.href)) as { breakers: { snapshot(): BreakerSnapshot[] } };
     expect(main.breakers.snapshot().map((b) => `${b.destination}=${b.state}`)).toEqual(['kind:flaky=open', 'kind:meter=closed', 'kind:relay=closed']);
   });
+
+  it('the timeout policy bounds a slow ask and writes its deadline into the envelope the shard receives', async () => {
+    const t0 = Date.now();
+    const deadline = await rt.ask<number>('sleepy', 's1', 'deadline');
+    const t1 = Date.now();
+    expect(deadline).toBeGreaterThanOrEqual(t0 + 1000);
+    expect(deadline).toBeLessThanOrEqual(t1 + 1000);
+    // A tighter deadline from the caller is kept as it is.
+    const mine = Date.now() + 300;
+    expect(await rt.ask('sleepy', 's1', 'deadline', null, { deadline: mine, timeoutMs: 60_000 })).toBe(mine);
+    await expect(rt.ask('sleepy', 's1', 'sleep', 1500)).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('kind:sleepy') });
+  });
 });
