@@ -110,58 +110,58 @@ class CountWindow implements SlidingWindow {
 /** Calls of the last `bucketMs * buckets` ms, counted per bucket with running sums. */
 class TimeWindow implements SlidingWindow {
   readonly #bucketMs: number;
-  readonly #calls: Uint32Array;
-  readonly #failures: Uint32Array;
-  readonly #slowCalls: Uint32Array;
+  readonly #buckets: number;
+  /** Per bucket, three counters side by side: calls, failures, slow calls (one allocation). */
+  readonly #counts: Uint32Array;
   /** Index (time / bucketMs) of the newest bucket; -Infinity when empty. */
   #head = Number.NEGATIVE_INFINITY;
+  /** Offset in #counts of the newest bucket. */
+  #slot = 0;
   #sumCalls = 0;
   #sumFailures = 0;
   #sumSlow = 0;
 
   constructor(bucketMs: number, buckets: number) {
     this.#bucketMs = bucketMs;
-    this.#calls = new Uint32Array(buckets);
-    this.#failures = new Uint32Array(buckets);
-    this.#slowCalls = new Uint32Array(buckets);
+    this.#buckets = buckets;
+    this.#counts = new Uint32Array(buckets * 3);
   }
 
-  /** Slot of the newest bucket. */
-  #slot = 0;
-
   advance(now: number): void {
-    const n = this.#calls.length;
+    const n = this.#buckets;
     const idx = Math.floor(now / this.#bucketMs);
     if (idx <= this.#head) return;
     if (this.#sumCalls === 0 || idx - this.#head >= n) {
       if (this.#sumCalls !== 0) this.reset();
       this.#head = idx;
-      this.#slot = ((idx % n) + n) % n;
+      this.#slot = (((idx % n) + n) % n) * 3;
       return;
     }
+    const c = this.#counts;
     for (let i = this.#head + 1; i <= idx; i++) {
-      const slot = ((i % n) + n) % n;
-      this.#sumCalls -= this.#calls[slot] as number;
-      this.#sumFailures -= this.#failures[slot] as number;
-      this.#sumSlow -= this.#slowCalls[slot] as number;
-      this.#calls[slot] = 0;
-      this.#failures[slot] = 0;
-      this.#slowCalls[slot] = 0;
+      const at = (((i % n) + n) % n) * 3;
+      this.#sumCalls -= c[at] as number;
+      this.#sumFailures -= c[at + 1] as number;
+      this.#sumSlow -= c[at + 2] as number;
+      c[at] = 0;
+      c[at + 1] = 0;
+      c[at + 2] = 0;
     }
     this.#head = idx;
-    this.#slot = ((idx % n) + n) % n;
+    this.#slot = (((idx % n) + n) % n) * 3;
   }
 
   record(failed: boolean, slow: boolean): void {
-    const slot = this.#slot;
-    this.#calls[slot] = (this.#calls[slot] as number) + 1;
+    const c = this.#counts;
+    const at = this.#slot;
+    c[at] = (c[at] as number) + 1;
     this.#sumCalls++;
     if (failed) {
-      this.#failures[slot] = (this.#failures[slot] as number) + 1;
+      c[at + 1] = (c[at + 1] as number) + 1;
       this.#sumFailures++;
     }
     if (slow) {
-      this.#slowCalls[slot] = (this.#slowCalls[slot] as number) + 1;
+      c[at + 2] = (c[at + 2] as number) + 1;
       this.#sumSlow++;
     }
   }
@@ -179,9 +179,7 @@ class TimeWindow implements SlidingWindow {
   }
 
   reset(): void {
-    this.#calls.fill(0);
-    this.#failures.fill(0);
-    this.#slowCalls.fill(0);
+    if (this.#sumCalls !== 0) this.#counts.fill(0);
     this.#sumCalls = 0;
     this.#sumFailures = 0;
     this.#sumSlow = 0;
