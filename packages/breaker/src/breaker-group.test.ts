@@ -86,6 +86,8 @@ describe('breaker group at scale', () => {
       ['a', 'open'],
       ['b', 'closed'],
     ]);
+    expect([g.stateOf('a'), g.stateOf('b'), g.stateOf('never-seen')]).toEqual(['open', 'closed', 'closed']);
+    expect(g.peek('never-seen')).toBeUndefined();
     expect(g.snapshot().map(formatSnapshot)).toEqual([
       'state=open,reason=consecutive-failures,calls=0,failure_rate=0.000,slow_call_rate=0.000,in_flight=0,trips=1,retry_in_ms=5000',
       'state=closed,reason=created,calls=1,failure_rate=0.000,slow_call_rate=0.000,in_flight=0,trips=0,retry_in_ms=0',

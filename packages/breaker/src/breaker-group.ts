@@ -1,6 +1,6 @@
 import { ShnError, systemTimer } from '@shn/core';
 import type { Timer } from '@shn/core';
-import type { BreakerObserver, BreakerSnapshot, BreakerStateChange } from './breaker-events.js';
+import type { BreakerObserver, BreakerSnapshot, BreakerState, BreakerStateChange } from './breaker-events.js';
 import type { BreakerOptions, ResolvedBreakerOptions } from './breaker-options.js';
 import { resolveBreakerOptions } from './breaker-options.js';
 import { CircuitBreaker, checkDestination } from './circuit-breaker.js';
@@ -112,6 +112,14 @@ export class BreakerGroup implements Policy {
       this.#client.wakeAt(this.#sweepAt);
     }
     return b;
+  }
+
+  /**
+   * The state of `destination`'s breaker without creating one: `closed` when none is held.
+   * For health-aware routing (prefer destinations that are not `open`).
+   */
+  stateOf(destination: string): BreakerState {
+    return this.#breakers.get(destination)?.state ?? 'closed';
   }
 
   /** The breaker of `destination` if one is held (does not create one). */

@@ -49,7 +49,11 @@ export function resilienceMiddleware(options: ResilienceMiddlewareOptions): Midd
         retryable: env.headers[HEADERS.retryable] === '1',
         attempt: 0,
       };
-      return policy.execute(ctx, (c) => next(c.deadline === env.deadline ? env : withDeadline(env, c.deadline)));
+      try {
+        return policy.execute(ctx, (c) => next(c.deadline === env.deadline ? env : withDeadline(env, c.deadline)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     },
   };
 }
