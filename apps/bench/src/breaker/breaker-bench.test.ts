@@ -14,7 +14,8 @@ describe('breaker bench', () => {
     }
     expect(ids).toContain('shn.mw.added');
     for (const f of r.figures.filter((x) => x.unit === 'ops/s')) expect(f.median).toBeGreaterThan(0);
-    expect(r.ratios.map((x) => x.id)).toEqual(['mw.vs.opossum', 'mwTimeout.vs.opossumDefaults', 'mw.vs.bare', 'run.vs.bare']);
+    expect(r.ratios.map((x) => x.id)).toEqual(['mw.vs.opossum', 'mwTimeout.vs.opossumDefaults', 'mw.vs.bare', 'run.vs.bare', 'runtime.guarded.vs.bare']);
+    for (const c of ['runtime.bare', 'runtime.guarded']) expect(ids).toContain(`${c}.p50`);
     const timers = r.notes.find((n) => n.startsWith('timers left armed'));
     const m = /@shn\/breaker group (\d+), opossum \(one breaker each, timeout: false\) (\d+)$/.exec(timers ?? '');
     expect(Number(m?.[1])).toBe(1);

@@ -5,6 +5,7 @@ import CircuitBreaker from 'opossum';
 import { measureLatencies, measureRate, repeatAlternating } from '../harness/measure.js';
 import type { MeasureSpan } from '../harness/measure.js';
 import { ResultBuilder } from '../harness/result-builder.js';
+import { startRuntimeContenders } from './runtime-contenders.js';
 
 /** Options of {@link runBreakerBench}. */
 export interface BreakerBenchOptions {
@@ -16,6 +17,8 @@ export interface BreakerBenchOptions {
   readonly count?: number | undefined;
   /** Progress lines go here (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Also measure real runtime asks with and without the middleware (default true). */
+  readonly runtime?: boolean;
 }
 
 /** One way of making the same call. */
@@ -152,6 +155,30 @@ export async function runBreakerBench(options: BreakerBenchOptions): Promise<Res
   result.addRatio('mwTimeout.vs.opossumDefaults', '@shn/breaker middleware + timeout calls/s ÷ opossum at defaults calls/s', 'shn.mw.timeout.rate', 'opossum.rate', { op: '>=', value: 1 });
   result.addRatio('mw.vs.bare', '@shn/breaker middleware calls/s ÷ bare calls/s (a bare call does nothing: this is the guard’s whole cost)', 'shn.mw.rate', 'bare.rate');
   result.addRatio('run.vs.bare', 'circuitBreaker().run calls/s ÷ bare calls/s', 'shn.run.rate', 'bare.rate');
+
+  if (options.runtime ?? true) {
+    log('breaker: runtime asks with and without the middleware...');
+    const rts = await startRuntimeContenders();
+    try {
+      const rtRates = await repeatAlternating(
+        { warmups, repeats },
+        rts.map((c) => () => measureRate(quick ? { count: Math.min(count, 500) } : { durationMs: 1_000, batch: 5_000 }, (n) => sequential(c.call, n))),
+      );
+      rts.forEach((c, i) => result.addFigure(`${c.id}.rate`, c.subject, 'asks/s, 1 in flight', 'ops/s', rtRates[i] as number[]));
+      const rtLats = await repeatAlternating(
+        { warmups, repeats },
+        rts.map((c) => () => measureLatencies(quick ? 200 : 5_000, c.call)),
+      );
+      rts.forEach((c, i) => {
+        const l = rtLats[i] ?? [];
+        result.addFigure(`${c.id}.p50`, c.subject, 'ask latency p50, 1 in flight', 'µs', l.map((x) => x.p50Us));
+        result.addFigure(`${c.id}.p99`, c.subject, 'ask latency p99, 1 in flight', 'µs', l.map((x) => x.p99Us));
+      });
+      result.addRatio('runtime.guarded.vs.bare', 'runtime asks/s through the breaker middleware ÷ without it', 'runtime.guarded.rate', 'runtime.bare.rate', { op: '>=', value: 0.9 });
+    } finally {
+      for (const c of rts) await c.close();
+    }
+  } else result.skip('runtime', 'runtime contenders switched off (runtime: false)');
 
   // Scale: timers left armed by 1 000 destinations, each called once.
   const destinations = 1000;
