@@ -29,8 +29,10 @@ export interface BreakerOptions {
   /**
    * Which errors count against the destination. An error for which it returns false is not
    * recorded at all (neither success nor failure). Default: every error except ShnError codes
-   * `INVALID_ARGUMENT`, `CANCELLED`, `CIRCUIT_OPEN` and `BULKHEAD_FULL` (the caller's mistake, or a
-   * local refusal that never reached the destination).
+   * `INVALID_ARGUMENT`, `CANCELLED` (the caller's doing), `CIRCUIT_OPEN`, `BULKHEAD_FULL` (local
+   * refusals that never reached the destination) and `MAILBOX_FULL` (backpressure: refused at once,
+   * so there is no wait for a breaker to save, and opening on a burst would turn a moment of
+   * saturation into an outage; a destination that is really stuck shows as `TIMEOUT`s).
    */
   readonly isFailure?: (error: unknown) => boolean;
   /** Time source [systemClock]; durations use `monotonic()`, events `now()`. */
@@ -53,7 +55,7 @@ export interface ResolvedBreakerOptions {
   readonly clock: Clock;
 }
 
-const NOT_FAILURES = new Set(['INVALID_ARGUMENT', 'CANCELLED', 'CIRCUIT_OPEN', 'BULKHEAD_FULL']);
+const NOT_FAILURES = new Set(['INVALID_ARGUMENT', 'CANCELLED', 'CIRCUIT_OPEN', 'BULKHEAD_FULL', 'MAILBOX_FULL']);
 
 /** The default {@link BreakerOptions.isFailure}. */
 export function defaultIsFailure(error: unknown): boolean {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BreakerStateChange } from './breaker-events.js';
 import { breakerGroup } from './breaker-group.js';
+import { defaultIsFailure } from './breaker-options.js';
 import { circuitBreaker } from './circuit-breaker.js';
 import { VirtualTime } from './virtual-time.test-helper.js';
 
@@ -136,6 +137,16 @@ describe('a breaker’s life on a virtual clock', () => {
     await late.catch(() => undefined);
     expect(b.state).toBe('half-open'); // the stale failure was not taken as a failed trial
     expect(b.inFlight).toBe(0);
+  });
+
+  it('by default, local refusals, caller mistakes and backpressure are not failures of the destination', () => {
+    for (const code of ['INVALID_ARGUMENT', 'CANCELLED', 'CIRCUIT_OPEN', 'BULKHEAD_FULL', 'MAILBOX_FULL'] as const) {
+      expect(defaultIsFailure(new ShnError(code, 'x'))).toBe(false);
+    }
+    for (const code of ['TIMEOUT', 'ACTOR_FAILED', 'SHARD_CRASHED', 'DEADLINE_EXCEEDED', 'TRANSPORT_FAILED'] as const) {
+      expect(defaultIsFailure(new ShnError(code, 'x'))).toBe(true);
+    }
+    expect(defaultIsFailure(new Error('plain'))).toBe(true);
   });
 
   it('isolate() holds it open until reset()', async () => {
