@@ -31,8 +31,11 @@ export interface BreakerStateChange {
   readonly type: 'breaker-state';
   /** The destination the breaker guards. */
   readonly destination: string;
+  /** The state it left. */
   readonly from: BreakerState;
+  /** The state it entered. */
   readonly to: BreakerState;
+  /** Why. */
   readonly reason: BreakerReason;
   /** When, epoch ms from the breaker's Clock (`now()`). */
   readonly at: number;
@@ -54,7 +57,9 @@ export interface BreakerObserver {
 
 /** A breaker's state at one instant, for INFO pages, health checks and tests. */
 export interface BreakerSnapshot {
+  /** The destination the breaker guards. */
   readonly destination: string;
+  /** Its state now (an open breaker past its open period reads as half-open). */
   readonly state: BreakerState;
   /** Why it is in this state (the reason of its last state change; `created` for a new breaker). */
   readonly reason: BreakerReason;

@@ -31,6 +31,7 @@ export interface BreakerGroupOptions extends BreakerOptions {
  * It is a {@link Policy}: `execute(ctx, next)` runs through the breaker of `ctx.destination`.
  */
 export class BreakerGroup implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'breaker';
   readonly #options: ResolvedBreakerOptions;
   readonly #breakers = new Map<string, CircuitBreaker>();

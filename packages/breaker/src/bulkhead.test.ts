@@ -66,25 +66,40 @@ describe('bulkhead', () => {
     expect(() => bulkhead('d', { maxQueue: -1 })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('maxQueue') }));
   });
 
-  it('law: never more than maxConcurrent running or maxQueue waiting; every call runs once or is refused', async () => {
+  it('law: never more than maxConcurrent running or maxQueue waiting, nothing started past its deadline, every call runs once or is refused', async () => {
+    type Step = { readonly arrive: number | null } | { readonly finish: number } | { readonly throwNow: true } | { readonly tick: number };
+    const stepArb: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ arrive: fc.option(fc.integer({ min: 0, max: 50 }), { nil: null }) }),
+      fc.record({ finish: fc.nat({ max: 50 }) }),
+      fc.constant({ throwNow: true as const }),
+      fc.record({ tick: fc.integer({ min: 0, max: 30 }) }),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 0, max: 4 }),
-        fc.array(fc.oneof(fc.constant('arrive' as const), fc.nat({ max: 50 }), fc.constant('sync-throw' as const)), { minLength: 10, maxLength: 200, size: 'large' }),
+        fc.array(stepArb, { minLength: 10, maxLength: 200, size: 'large' }),
         async (maxConcurrent, maxQueue, script) => {
-          const b = bulkhead('d', { maxConcurrent, maxQueue });
+          let now = 0;
+          const clock = { now: () => now, monotonic: () => now };
+          const b = bulkhead('d', { maxConcurrent, maxQueue, clock });
           let running = 0;
           let peak = 0;
+          let lateStart = false;
           const finishers: (() => void)[] = [];
           const settled: Promise<unknown>[] = [];
           let started = 0;
           let refused = 0;
           for (const step of script) {
-            if (step === 'arrive' || step === 'sync-throw') {
+            if ('tick' in step) now += step.tick;
+            else if ('finish' in step) {
+              if (finishers.length > 0) finishers.splice(step.finish % finishers.length, 1)[0]?.();
+            } else {
+              const deadline = 'arrive' in step && step.arrive !== null ? now + step.arrive : undefined;
               const p = b.run(() => {
                 started++;
-                if (step === 'sync-throw') throw new Error('sync');
+                if (deadline !== undefined && now >= deadline) lateStart = true;
+                if ('throwNow' in step) throw new Error('sync');
                 running++;
                 peak = Math.max(peak, running);
                 return new Promise<void>((r) =>
@@ -93,20 +108,18 @@ describe('bulkhead', () => {
                     r();
                   }),
                 );
-              });
-              settled.push(p.catch((e: unknown) => (hasCode(e, 'BULKHEAD_FULL') ? refused++ : undefined)));
-            } else if (finishers.length > 0) {
-              finishers.splice(step % finishers.length, 1)[0]?.();
+              }, deadline);
+              settled.push(p.catch((e: unknown) => (hasCode(e, 'BULKHEAD_FULL') || hasCode(e, 'DEADLINE_EXCEEDED') ? refused++ : undefined)));
             }
             await flush();
-            if (b.active > maxConcurrent || b.queued > maxQueue || running > maxConcurrent) return false;
+            if (b.active > maxConcurrent || b.queued > maxQueue || running > maxConcurrent || lateStart) return false;
           }
           while (finishers.length > 0) {
             finishers.shift()?.();
             await flush();
           }
           await Promise.all(settled);
-          return peak <= maxConcurrent && started + refused === settled.length && b.active === 0 && b.queued === 0;
+          return peak <= maxConcurrent && !lateStart && started + refused === settled.length && b.active === 0 && b.queued === 0;
         },
       ),
       { numRuns: 150 },

@@ -22,12 +22,15 @@ interface Waiter {
 /**
  * A bulkhead for one destination: at most `maxConcurrent` calls run at once; up to `maxQueue`
  * more wait in FIFO order; past that a call is refused at once with ShnError `BULKHEAD_FULL`.
- * A waiting call whose deadline passes is refused with `DEADLINE_EXCEEDED` when its turn comes
- * (or earlier, when the queue is full and room is needed). No timers.
+ * A call whose deadline has passed is refused with `DEADLINE_EXCEEDED`: on arrival, when its turn
+ * in the queue comes, or earlier when the queue is full and room is needed. No timers.
  */
 export class Bulkhead {
+  /** The destination it guards (named in its errors). */
   readonly destination: string;
+  /** Calls that may run at once. */
   readonly maxConcurrent: number;
+  /** Calls that may wait for a slot. */
   readonly maxQueue: number;
   readonly #clock: Clock;
   #active = 0;
@@ -56,9 +59,10 @@ export class Bulkhead {
 
   /**
    * Runs `fn` when a slot is free. Rejects with `BULKHEAD_FULL` (slots and queue full, naming the
-   * destination and both limits) or `DEADLINE_EXCEEDED` (the deadline, epoch ms, passed while it waited).
+   * destination and both limits) or `DEADLINE_EXCEEDED` (the deadline, epoch ms, passed before it could start).
    */
   run<T>(fn: () => Promise<T> | T, deadline?: number): Promise<T> {
+    if (deadline !== undefined && this.#clock.now() >= deadline) return Promise.reject(this.#expired());
     if (this.#active < this.maxConcurrent) return this.#start(fn);
     if (this.queued >= this.maxQueue) this.#purgeExpired();
     if (this.queued >= this.maxQueue) {
@@ -130,7 +134,7 @@ export class Bulkhead {
   }
 
   #expired(): ShnError {
-    return new ShnError('DEADLINE_EXCEEDED', `deadline passed while waiting for a slot of the bulkhead for ${this.destination}`, {
+    return new ShnError('DEADLINE_EXCEEDED', `deadline passed before a slot of the bulkhead for ${this.destination} was free`, {
       details: { destination: this.destination },
     });
   }
@@ -162,6 +166,7 @@ export function bulkhead(destination: string, options?: BulkheadOptions): Bulkhe
 
 /** A bulkhead per destination as a {@link Policy}; see {@link bulkheadPolicy}. */
 export class BulkheadPolicy implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'bulkhead';
   readonly #o: ResolvedBulkhead;
   readonly #bulkheads = new Map<string, Bulkhead>();
@@ -181,6 +186,7 @@ export class BulkheadPolicy implements Policy {
     return this.#bulkheads.get(destination);
   }
 
+  /** Runs `next(ctx)` in the bulkhead of `ctx.destination`; rejects with `BULKHEAD_FULL` or `DEADLINE_EXCEEDED` as {@link Bulkhead.run}. */
   execute<T>(ctx: CallContext, next: PolicyNext<T>): Promise<T> {
     let b = this.#bulkheads.get(ctx.destination);
     if (b === undefined) {

@@ -29,6 +29,7 @@ const IGNORED = 2;
  * Make one with {@link circuitBreaker} or through a {@link BreakerGroup}.
  */
 export class CircuitBreaker implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'breaker';
   /** The destination this breaker guards (named in its errors and events). */
   readonly destination: string;

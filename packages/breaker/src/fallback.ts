@@ -14,6 +14,7 @@ export interface FallbackOptions {
  * retries' last error. If the handler throws or rejects, that is the call's error.
  */
 export class FallbackPolicy implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'fallback';
   readonly #handler: (error: unknown, ctx: CallContext) => unknown;
   readonly #when: ((error: unknown) => boolean) | undefined;
@@ -24,6 +25,7 @@ export class FallbackPolicy implements Policy {
     this.#when = when;
   }
 
+  /** Runs `next(ctx)`; on a failure `when` accepts, settles with the handler's answer instead. */
   execute<T>(ctx: CallContext, next: PolicyNext<T>): Promise<T> {
     let inner: Promise<T>;
     try {

@@ -6,6 +6,7 @@ import type { CallContext, Policy, PolicyNext } from './policy.js';
 
 /** What {@link RetryOptions.onRetry} is told before each retry. */
 export interface RetryInfo {
+  /** The call's destination. */
   readonly destination: string;
   /** The attempt about to start (1 = first retry). */
   readonly attempt: number;
@@ -69,7 +70,9 @@ export function isTransientError(error: unknown): boolean {
  * caller's deadline), so a timeout inside bounds each attempt, not the whole.
  */
 export class RetryPolicy implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'retry';
+  /** Attempts in all, the first included. */
   readonly maxAttempts: number;
   readonly #baseMs: number;
   readonly #capMs: number;
@@ -92,6 +95,7 @@ export class RetryPolicy implements Policy {
     this.#clock = o.clock ?? systemClock;
   }
 
+  /** Runs `next` up to `maxAttempts` times as described above; rejects with the last attempt's error. */
   async execute<T>(ctx: CallContext, next: PolicyNext<T>): Promise<T> {
     let delays: (() => number) | undefined;
     for (let attempt = 0; ; attempt++) {

@@ -22,7 +22,9 @@ export interface TimeoutOptions {
  * rejects with `DEADLINE_EXCEEDED` without calling. One timer per call in flight, cleared on settle.
  */
 export class TimeoutPolicy implements Policy {
+  /** The policy name, for diagnostics. */
   readonly name = 'timeout';
+  /** The per-attempt bound, ms. */
   readonly ms: number;
   readonly #timer: Timer;
   readonly #clock: Clock;
@@ -34,6 +36,7 @@ export class TimeoutPolicy implements Policy {
     this.#clock = clock;
   }
 
+  /** Runs `next` with the tighter deadline; rejects with `TIMEOUT` or `DEADLINE_EXCEEDED` when it passes first. */
   execute<T>(ctx: CallContext, next: PolicyNext<T>): Promise<T> {
     const now = this.#clock.now();
     const own = now + this.ms;
