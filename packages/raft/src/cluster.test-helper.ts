@@ -65,6 +65,8 @@ export interface ClusterOptions {
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
   readonly readOnly?: 'safe' | 'lease';
+  /** How many of the nodes start as voters (the rest start outside the group, to be added); default all. */
+  readonly voters?: number;
 }
 
 /** A violation of a Raft safety property, with the step it was seen at. */
@@ -74,6 +76,8 @@ export class SimCluster {
   readonly ids: NodeId[];
   readonly nodes = new Map<NodeId, NodeState>();
   readonly history: HistoryEvent[] = [];
+  /** Every linearizable read served: node, context, read index, value. */
+  readonly reads: { node: NodeId; context: string; index: number; value: string }[] = [];
   readonly rng: Rng;
   step = 0;
   faults: FaultOptions;
@@ -97,9 +101,11 @@ export class SimCluster {
     this.faults = options.faults ?? {};
     this.#snapshotEvery = options.snapshotEvery ?? 25;
     this.ids = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
-    const conf: ConfState = { ...EMPTY_CONF, voters: this.ids };
+    const voters = this.ids.slice(0, options.voters ?? options.size);
+    const conf: ConfState = { ...EMPTY_CONF, voters };
     for (const id of this.ids) {
-      const storage = new MemoryRaftStorage(conf);
+      const storage = new MemoryRaftStorage();
+      if (voters.includes(id)) storage.bootstrap(conf);
       this.nodes.set(id, { id, storage, raw: undefined, kv: new Map(), applied: 0, pendingReads: [] });
       this.#start(id);
     }
@@ -156,6 +162,29 @@ export class SimCluster {
     this.#blocked.clear();
   }
 
+  /** Runs fault-free steps until `pred` holds; returns the steps taken, or throws after `bound`. */
+  until(pred: () => boolean, bound = 500, what = 'condition'): number {
+    const start = this.step;
+    while (!pred()) {
+      if (this.step - start >= bound) throw new Error(`${what} not reached within ${bound} steps`);
+      this.tickOnce({ clients: false });
+    }
+    return this.step - start;
+  }
+
+  /** Proposes a put through the current leader and runs until every node in `on` applied it. */
+  put(key: string, value: string, on: readonly NodeId[] = this.ids): void {
+    const lead = this.leader();
+    if (lead === undefined) throw new Error('no leader');
+    this.raw(lead).propose(enc.encode(JSON.stringify({ client: -1, id: -1, op: { op: 'put', key, value } })));
+    this.until(() => on.every((id) => this.nodes.get(id)?.kv.get(key) === value), 500, `put ${key}=${value} applied on ${on.join(',')}`);
+  }
+
+  /** The value of `key` in node `id`'s state machine. */
+  value(id: NodeId, key: string): string | undefined {
+    return this.nodes.get(id)?.kv.get(key);
+  }
+
   leader(): NodeId | undefined {
     let best: { id: NodeId; term: number } | undefined;
     for (const n of this.nodes.values()) {
@@ -200,7 +229,7 @@ export class SimCluster {
     this.#send(rd.messages);
     if (crashAt === 2) return this.crash(n.id); // sent, nothing applied
     if (rd.snapshot !== undefined && rd.snapshot.meta.index > n.applied) {
-      n.kv = new Map(JSON.parse(dec.decode(rd.snapshot.data)) as [string, string][]);
+      n.kv = rd.snapshot.data.length === 0 ? new Map() : new Map(JSON.parse(dec.decode(rd.snapshot.data)) as [string, string][]);
       n.applied = rd.snapshot.meta.index;
       this.stats.snapshotsInstalled++;
     }
@@ -245,6 +274,7 @@ export class SimCluster {
         continue;
       }
       const [client, id, key] = rs.context.split('|') as [string, string, string];
+      this.reads.push({ node: n.id, context: rs.context, index: rs.index, value: n.kv.get(key) ?? '' });
       this.#complete(Number(client), Number(id), n.kv.get(key) ?? '');
     }
     n.pendingReads = keep;

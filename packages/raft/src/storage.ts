@@ -42,6 +42,20 @@ export class MemoryRaftStorage implements RaftStorage {
     this.#snap = { meta: { index: 0, term: 0, conf }, data: new Uint8Array(0) };
   }
 
+  /**
+   * Makes this storage the durable state of an initial member of a brand-new group: a snapshot at
+   * index 1, term 1, holding `conf` and the state machine's initial `data`, and term 1. A node that
+   * joins later starts from an empty storage and receives this configuration with the leader's
+   * snapshot, so every node agrees on the membership history.
+   * @throws ShnError `INVALID_ARGUMENT` if the storage is not empty or `conf` has no voter.
+   */
+  bootstrap(conf: ConfState, data: Uint8Array = new Uint8Array(0)): void {
+    if (this.lastIndex() !== 0 || this.#hard.term !== 0) throw new ShnError('INVALID_ARGUMENT', 'raft storage: bootstrap needs an empty storage');
+    if (conf.voters.length === 0) throw new ShnError('INVALID_ARGUMENT', 'raft storage: bootstrap needs at least one voter');
+    this.applySnapshot({ meta: { index: 1, term: 1, conf }, data });
+    this.#hard = { term: 1, vote: '', commit: 1 };
+  }
+
   initialState(): { hardState: HardState; conf: ConfState } {
     return { hardState: this.#hard, conf: this.#snap.meta.conf };
   }
