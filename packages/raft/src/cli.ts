@@ -6,16 +6,14 @@
  *   shn-raft node --id n1 --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003 --dir ./n1 [--fsync always|never] [--tick-ms 10]
  *   shn-raft cluster [--nodes 3] [--dir DIR] [--ops 2000] [--clients 8] [--fsync always|never]
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShnError, isShnError, systemClock } from '@shn/core';
 import { RaftKvClient } from './node/raft-kv-client.js';
 import { RaftKvServer } from './node/raft-kv-server.js';
+import { startLocalCluster } from './node/local-cluster.js';
 
 function flags(argv: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -41,17 +39,6 @@ function parsePeers(text: string | undefined): Record<string, string> {
   return peers;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
-}
-
 async function runNode(f: Map<string, string>): Promise<void> {
   const id = f.get('id');
   const dir = f.get('dir');
@@ -65,35 +52,14 @@ async function runNode(f: Map<string, string>): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-/** Starts `n` node processes on free loopback ports; resolves once every one is listening. */
-export async function startCluster(n: number, dir: string, fsync: string): Promise<{ addrs: string[]; procs: ChildProcess[]; peers: string }> {
-  const ports = await Promise.all(Array.from({ length: n }, freePort));
-  const peers = ports.map((p, i) => `n${i + 1}=127.0.0.1:${p}`).join(',');
-  const cli = fileURLToPath(import.meta.url);
-  const procs = ports.map((_, i) =>
-    spawn(process.execPath, [cli, 'node', '--id', `n${i + 1}`, '--peers', peers, '--dir', join(dir, `n${i + 1}`), '--fsync', fsync], { stdio: ['ignore', 'pipe', 'inherit'] }),
-  );
-  await Promise.all(
-    procs.map(
-      (p) =>
-        new Promise<void>((resolve, reject) => {
-          p.once('exit', (code) => reject(new ShnError('RUNTIME_FAILED', `a node exited with ${String(code)} before it was ready`)));
-          p.stdout?.on('data', (d: Buffer) => {
-            if (d.toString().includes('ready ')) resolve();
-          });
-        }),
-    ),
-  );
-  return { addrs: ports.map((p) => `127.0.0.1:${p}`), procs, peers };
-}
-
 async function runCluster(f: Map<string, string>): Promise<void> {
   const n = Number(f.get('nodes') ?? 3);
   const ops = Number(f.get('ops') ?? 2000);
   const clients = Number(f.get('clients') ?? 8);
   const own = f.get('dir') === undefined;
   const dir = f.get('dir') ?? mkdtempSync(join(tmpdir(), 'shn-raft-'));
-  const { addrs, procs } = await startCluster(n, dir, f.get('fsync') ?? 'always');
+  const cluster = await startLocalCluster({ nodes: n, dir, fsync: f.get('fsync') === 'never' ? 'never' : 'always' });
+  const addrs = cluster.addrs;
   process.stdout.write(`cluster of ${n} nodes on ${addrs.join(' ')} (data in ${dir})\n`);
   try {
     const lat: number[] = [];
@@ -118,7 +84,7 @@ async function runCluster(f: Map<string, string>): Promise<void> {
     const q = (p: number) => (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0).toFixed(2);
     process.stdout.write(`${ops} writes by ${clients} clients in ${secs.toFixed(2)} s: ${(ops / secs).toFixed(0)} writes/s, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms\n`);
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
+    await cluster.stop();
     if (own) rmSync(dir, { recursive: true, force: true });
   }
 }

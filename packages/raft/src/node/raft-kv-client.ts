@@ -72,6 +72,16 @@ export class RaftKvClient {
     return this.#call('delete', key, undefined);
   }
 
+  /** The status (RaftStatus as JSON) of the node at `addr`, asked directly (no retry, no leader following). */
+  async status(addr: string): Promise<import('../raw-node.js').RaftStatus> {
+    const c = new RaftKvClient({ nodes: [addr], attemptTimeoutMs: this.#attemptMs, timeoutMs: this.#attemptMs });
+    try {
+      return JSON.parse((await c.#call('status', '', undefined)) ?? 'null') as import('../raw-node.js').RaftStatus;
+    } finally {
+      c.close();
+    }
+  }
+
   /** A linearizable read. */
   get(key: string): Promise<string | null> {
     return this.#call('get', key, undefined);

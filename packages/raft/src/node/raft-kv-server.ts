@@ -205,6 +205,10 @@ export class RaftKvServer {
   #onRequest(socket: Socket, r: Extract<Frame, { t: 'req' }>): void {
     const p: Pending = { socket, id: r.id };
     try {
+      if (r.op === 'status') {
+        this.#reply(p, { ok: true, value: JSON.stringify(this.raw.status()) });
+        return;
+      }
       if (r.op === 'get') {
         const ctx = `${this.id}:${++this.#readSeq}`;
         this.raw.readIndex(ctx);
