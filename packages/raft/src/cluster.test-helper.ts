@@ -221,12 +221,15 @@ export class SimCluster {
     const raw = n.raw;
     if (raw === undefined || !raw.hasReady()) return;
     const rd: Ready = raw.ready();
-    if (crashAt === 0) return this.crash(n.id); // before persisting anything
+    // As RaftKvServer does: a leader's appends leave before its own write is durable.
+    const early = (m: Message) => m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+    this.#send(rd.messages.filter(early));
+    if (crashAt === 0) return this.crash(n.id); // appends sent, nothing persisted
     if (rd.snapshot !== undefined) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
     if (rd.hardState !== undefined) n.storage.setHardState(rd.hardState);
-    if (crashAt === 1) return this.crash(n.id); // persisted, nothing sent
-    this.#send(rd.messages);
+    if (crashAt === 1) return this.crash(n.id); // persisted, nothing else sent
+    this.#send(rd.messages.filter((m) => !early(m)));
     if (crashAt === 2) return this.crash(n.id); // sent, nothing applied
     if (rd.snapshot !== undefined && rd.snapshot.meta.index > n.applied) {
       n.kv = rd.snapshot.data.length === 0 ? new Map() : new Map(JSON.parse(dec.decode(rd.snapshot.data)) as [string, string][]);

@@ -272,8 +272,14 @@ export class RaftKvServer {
     if (this.#closed) return;
     while (this.raw.hasReady()) {
       const rd = this.raw.ready();
+      // A leader's appends may leave before its own write is durable (Raft thesis §10.2.1): it
+      // applies and acknowledges only entries that are stable locally too, so an acknowledged write
+      // is on a durable majority. Every other message (votes, acknowledgements) waits for the fsync.
+      const early = rd.messages.filter((m) => m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap');
+      const late = early.length === 0 ? rd.messages : rd.messages.filter((m) => m.type !== 'app' && m.type !== 'heartbeat' && m.type !== 'snap');
+      this.#send(early);
       this.#storage.save(rd.hardState, rd.entries, rd.snapshot);
-      this.#send(rd.messages);
+      this.#send(late);
       if (rd.snapshot !== undefined) {
         this.#sm.restore(rd.snapshot.data);
         this.#lastSnap = rd.snapshot.meta.index;
