@@ -210,8 +210,8 @@ describe('bad input', () => {
     const follower = c.ids.find((id) => id !== lead) as string;
     const raw = c.raw(follower);
     const before = raw.status();
-    raw.step({ type: 'app', from: 'n3', to: follower, term: 0 + 0 || 0, index: 0, logTerm: 0, entries: [], commit: 0 } as never);
-    raw.step({ type: 'heartbeat', from: lead, to: follower, term: Math.max(0, before.term - 1) || 0, commit: 999 } as never);
+    raw.step({ type: 'app', from: 'n3', to: follower, term: before.term - 1, index: 0, logTerm: 0, entries: [], commit: 0 });
+    raw.step({ type: 'heartbeat', from: lead, to: follower, term: before.term - 1, commit: 999 });
     expect(raw.status().commit).toBe(before.commit);
     expect(raw.status().term).toBe(before.term);
   });

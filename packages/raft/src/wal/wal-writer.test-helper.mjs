@@ -1,3 +1,4 @@
+/* global process, TextEncoder */
 // Child process of the kill -9 test: appends entries with fsync 'always' and prints "ack N" only
 // after each write returned (so every printed N is durable).
 import { DiskRaftStorage } from '../../dist/wal/disk-storage.js';
