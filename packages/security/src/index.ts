@@ -1,0 +1,6 @@
+/**
+ * @packageDocumentation
+ * `@shn/security`: mutual TLS, authentication (API keys, JWT, Redis-style ACLs), per-message
+ * zero-trust authorization middleware, and sealing (AEAD keyrings, envelope encryption).
+ */
+export * from './sealing/index.js';
