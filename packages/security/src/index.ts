@@ -4,3 +4,4 @@
  * zero-trust authorization middleware, and sealing (AEAD keyrings, envelope encryption).
  */
 export * from './sealing/index.js';
+export * from './acl/index.js';

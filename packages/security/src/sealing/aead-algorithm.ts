@@ -1,5 +1,4 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import type { CipherGCM, DecipherGCM } from 'node:crypto';
 import { ShnError } from '@shn/core';
 
 /** The AEAD ciphers a sealer can use. Both take a 256-bit key, a 96-bit nonce and make a 128-bit tag. */
@@ -44,7 +43,7 @@ export function checkAlgorithm(alg: unknown): AeadAlgorithm {
  * Low level: callers own nonce uniqueness. Synchronous.
  */
 export function aeadEncrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, aad: Uint8Array): Buffer {
-  const c = createCipheriv(alg, key, nonce, { authTagLength: AEAD_TAG_BYTES }) as CipherGCM;
+  const c = createCipheriv(alg as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_BYTES });
   c.setAAD(aad, { plaintextLength: plain.length });
   const head = c.update(plain);
   const tail = c.final();
@@ -62,7 +61,7 @@ export function aeadDecrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Arr
   const body = sealed.subarray(0, sealed.length - AEAD_TAG_BYTES);
   const tag = sealed.subarray(sealed.length - AEAD_TAG_BYTES);
   try {
-    const d = createDecipheriv(alg, key, nonce, { authTagLength: AEAD_TAG_BYTES }) as DecipherGCM;
+    const d = createDecipheriv(alg as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_BYTES });
     d.setAuthTag(tag);
     d.setAAD(aad, { plaintextLength: body.length });
     const head = d.update(body);
