@@ -5,3 +5,4 @@
  */
 export * from './sealing/index.js';
 export * from './acl/index.js';
+export * from './tls/index.js';
