@@ -6,3 +6,4 @@
 export * from './sealing/index.js';
 export * from './acl/index.js';
 export * from './tls/index.js';
+export * from './auth/index.js';
