@@ -7,3 +7,4 @@ export * from './sealing/index.js';
 export * from './acl/index.js';
 export * from './tls/index.js';
 export * from './auth/index.js';
+export * from './authz/index.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
-import type { JWK } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
 import { isShnError } from '@shn/core';
 import type { Clock } from '@shn/core';
 import { JwtVerifier, localJwks, remoteJwks } from './jwt-verifier.js';
