@@ -81,7 +81,7 @@ export class CompiledPolicy {
       const effect = r.effect ?? 'allow';
       if (effect !== 'allow' && effect !== 'deny') throw new ShnError('INVALID_ARGUMENT', `policy rule ${i}: effect must be 'allow' or 'deny'`);
       compileList(r.principals, 'principals', i);
-      const named = r.principals.filter((x) => x !== 'anonymous');
+      const named = (r.principals as readonly string[]).filter((x: string) => x !== 'anonymous');
       const globs = named.length === 0 ? () => false : compileList(named, 'principals', i);
       const anonymous = r.principals.includes('anonymous');
       return {

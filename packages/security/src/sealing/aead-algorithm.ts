@@ -39,22 +39,29 @@ export function checkAlgorithm(alg: unknown): AeadAlgorithm {
 }
 
 /**
- * Encrypts `plain` with `key` and `nonce`, authenticating `aad`. Returns ciphertext followed by the 16-byte tag.
- * Low level: callers own nonce uniqueness. Synchronous.
+ * Encrypts `plain` with `key` and `nonce`, authenticating `aadParts` in order (as one
+ * concatenated byte string). Returns `[ciphertext..., tag]` pieces for the caller to place
+ * after its header in one copy. Low level: callers own nonce uniqueness. Synchronous.
  */
-export function aeadEncrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, aad: Uint8Array): Buffer {
+export function aeadEncryptParts(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, aadParts: readonly Uint8Array[]): Buffer[] {
+  // Both algorithms take the same calls; the cast only picks one overload of createCipheriv.
   const c = createCipheriv(alg as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_BYTES });
-  c.setAAD(aad, { plaintextLength: plain.length });
+  for (const part of aadParts) if (part.length > 0) c.setAAD(part);
   const head = c.update(plain);
   const tail = c.final();
-  return Buffer.concat([head, tail, c.getAuthTag()]);
+  return [head, tail, c.getAuthTag()];
+}
+
+/** {@link aeadEncryptParts} as one buffer: ciphertext followed by the 16-byte tag. */
+export function aeadEncrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, aad: Uint8Array): Buffer {
+  return Buffer.concat(aeadEncryptParts(alg, key, nonce, plain, [aad]));
 }
 
 /**
  * Verifies and decrypts `sealed` (ciphertext || tag).
  * @throws ShnError `SEAL_FAILED` when the tag does not verify (wrong key, nonce, aad or tampered bytes); nothing is returned then.
  */
-export function aeadDecrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Buffer {
+export function aeadDecrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | readonly Uint8Array[]): Buffer {
   if (sealed.length < AEAD_TAG_BYTES) {
     throw new ShnError('SEAL_FAILED', `sealed bytes too short: ${sealed.length} < ${AEAD_TAG_BYTES}-byte tag`);
   }
@@ -63,7 +70,7 @@ export function aeadDecrypt(alg: AeadAlgorithm, key: Uint8Array, nonce: Uint8Arr
   try {
     const d = createDecipheriv(alg as 'aes-256-gcm', key, nonce, { authTagLength: AEAD_TAG_BYTES });
     d.setAuthTag(tag);
-    d.setAAD(aad, { plaintextLength: body.length });
+    for (const part of aad instanceof Uint8Array ? [aad] : aad) if (part.length > 0) d.setAAD(part);
     const head = d.update(body);
     const tail = d.final();
     return Buffer.concat([head, tail]);

@@ -1,6 +1,6 @@
 import { ShnError, toShnError } from '@shn/core';
 import type { Sealer } from '@shn/core';
-import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncrypt, checkAlgorithm } from './aead-algorithm.js';
+import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncrypt, aeadEncryptParts, checkAlgorithm } from './aead-algorithm.js';
 import type { AeadAlgorithm } from './aead-algorithm.js';
 import type { Keyring } from './keyring.js';
 import { cryptoRandomBytes } from './random-source.js';
@@ -73,9 +73,9 @@ export class EnvelopeSealer implements Sealer {
     try {
       const head = Buffer.from([1, MODE_ENVELOPE, algId]);
       const nonce = this.#random(AEAD_NONCE_BYTES);
-      const body = aeadEncrypt(this.algorithm, dek, nonce, plain, concatBytes(head, aad));
+      const body = aeadEncryptParts(this.algorithm, dek, nonce, plain, [head, aad]);
       const header = this.#wrapHeader(this.algorithm, dek);
-      return Buffer.concat([header, nonce, body]);
+      return Buffer.concat([header, nonce, ...body]);
     } finally {
       dek.fill(0);
     }
@@ -91,7 +91,7 @@ export class EnvelopeSealer implements Sealer {
     const parts = this.#parse(sealed);
     const dek = this.#unwrap(parts);
     try {
-      return aeadDecrypt(parts.algorithm, dek, parts.nonce, parts.sealed, concatBytes(parts.boundHeader, aad));
+      return aeadDecrypt(parts.algorithm, dek, parts.nonce, parts.sealed, [parts.boundHeader, aad]);
     } finally {
       dek.fill(0);
     }

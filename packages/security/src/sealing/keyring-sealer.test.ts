@@ -122,3 +122,21 @@ describe('KeyringSealer', () => {
     await expect(new KeyringSealer({ keyring: new Keyring() }).seal(enc('x'), enc(''))).rejects.toMatchObject({ code: 'SEAL_FAILED' });
   });
 });
+
+describe('KeyringSealer blob layout', () => {
+  it('is header || nonce || AEAD(plain, aad = header || aad) || tag, readable by plain node:crypto', async () => {
+    const { createDecipheriv } = await import('node:crypto');
+    const key = new Uint8Array(32).fill(5);
+    const sealer = new KeyringSealer({ keyring: new Keyring({ keys: [{ id: 'kid-1', key }] }) });
+    const aad = enc('context');
+    const blob = Buffer.from(sealer.sealSync(enc('layout'), aad));
+    const header = blob.subarray(0, 4 + 5);
+    expect([...header.subarray(0, 4)]).toEqual([1, 1, 1, 5]);
+    expect(header.subarray(4).toString()).toBe('kid-1');
+    const nonce = blob.subarray(9, 21);
+    const d = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+    d.setAuthTag(blob.subarray(blob.length - 16));
+    d.setAAD(Buffer.concat([header, aad]));
+    expect(Buffer.concat([d.update(blob.subarray(21, blob.length - 16)), d.final()]).toString()).toBe('layout');
+  });
+});

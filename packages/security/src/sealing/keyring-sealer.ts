@@ -1,12 +1,12 @@
 import { ShnError, toShnError } from '@shn/core';
 import type { Sealer } from '@shn/core';
-import { AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncrypt, checkAlgorithm } from './aead-algorithm.js';
+import { AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncryptParts, checkAlgorithm } from './aead-algorithm.js';
 import type { AeadAlgorithm } from './aead-algorithm.js';
 import type { Keyring } from './keyring.js';
 import { cryptoRandomBytes } from './random-source.js';
 import type { RandomBytes } from './random-source.js';
 import { checkMaxBytes, checkOpenInput, checkSealInput } from './seal-limits.js';
-import { MODE_DIRECT, concatBytes, parseSealedBlob, writeBlobHeader } from './sealed-blob.js';
+import { MODE_DIRECT, parseSealedBlob, writeBlobHeader } from './sealed-blob.js';
 
 /** Options for {@link KeyringSealer}. */
 export interface KeyringSealerOptions {
@@ -67,8 +67,7 @@ export class KeyringSealer implements Sealer {
     const { id, key } = this.#keyring.useForSeal();
     const header = writeBlobHeader(MODE_DIRECT, ALGORITHM_IDS[this.algorithm], id, undefined);
     const nonce = this.#random(AEAD_NONCE_BYTES);
-    const body = aeadEncrypt(this.algorithm, key, nonce, plain, concatBytes(header, aad));
-    return Buffer.concat([header, nonce, body]);
+    return Buffer.concat([header, nonce, ...aeadEncryptParts(this.algorithm, key, nonce, plain, [header, aad])]);
   }
 
   /**
@@ -88,6 +87,6 @@ export class KeyringSealer implements Sealer {
         details: { keyId: parts.keyId, reason: 'unknown-key' },
       });
     }
-    return aeadDecrypt(parts.algorithm, key, parts.nonce, parts.sealed, concatBytes(parts.boundHeader, aad));
+    return aeadDecrypt(parts.algorithm, key, parts.nonce, parts.sealed, [parts.boundHeader, aad]);
   }
 }
