@@ -14,7 +14,8 @@ export function encodeCommand(args: readonly (string | Buffer)[]): Buffer {
   return Buffer.concat(parts);
 }
 
-function parse(buf: Buffer, at: number): [RespValue, number] | undefined {
+/** Parses one RESP value at `at`: the value and the offset after it, or undefined if incomplete. */
+export function parseResp(buf: Buffer, at: number): [RespValue, number] | undefined {
   const eol = buf.indexOf('\r\n', at);
   if (eol < 0) return undefined;
   const line = buf.toString('latin1', at + 1, eol);
@@ -38,7 +39,7 @@ function parse(buf: Buffer, at: number): [RespValue, number] | undefined {
       const out: RespValue[] = [];
       let p = next;
       for (let i = 0; i < n; i++) {
-        const r = parse(buf, p);
+        const r = parseResp(buf, p);
         if (r === undefined) return undefined;
         out.push(r[0]);
         p = r[1];
@@ -59,7 +60,7 @@ export class RespTestClient {
     socket.on('data', (d: Buffer) => {
       this.#buf = Buffer.concat([this.#buf, d]);
       while (this.#waiting.length > 0) {
-        const r = parse(this.#buf, 0);
+        const r = parseResp(this.#buf, 0);
         if (r === undefined) break;
         this.#buf = this.#buf.subarray(r[1]);
         (this.#waiting.shift() as (v: RespValue) => void)(r[0]);
@@ -87,4 +88,14 @@ export class RespTestClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Encodes a reply value (the AclReply / shn-kv Reply shape) as RESP2. */
+export function encodeReply(v: unknown): Buffer {
+  if (v === null || v === undefined) return Buffer.from('$-1\r\n');
+  if (typeof v === 'string') return Buffer.from(`+${v}\r\n`);
+  if (typeof v === 'number') return Buffer.from(`:${v}\r\n`);
+  if (v instanceof Uint8Array) return Buffer.concat([Buffer.from(`$${v.length}\r\n`), v, Buffer.from('\r\n')]);
+  if (Array.isArray(v)) return Buffer.concat([Buffer.from(`*${v.length}\r\n`), ...v.map(encodeReply)]);
+  return Buffer.from(`-${(v as { err: string }).err}\r\n`);
 }

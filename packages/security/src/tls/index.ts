@@ -6,5 +6,7 @@ export { tlsFailure } from './tls-errors.js';
 export { tlsConnect } from './tls-connect.js';
 export { CertificateReloader } from './certificate-reloader.js';
 export type { CertificateReloaderOptions } from './certificate-reloader.js';
+export { readTlsFiles } from './tls-files.js';
+export type { TlsFilePaths } from './tls-files.js';
 export { peerIdentity } from './peer-identity.js';
 export type { PeerIdentity } from './peer-identity.js';

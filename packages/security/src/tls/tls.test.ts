@@ -7,6 +7,7 @@ import { CertificateReloader } from './certificate-reloader.js';
 import { peerIdentity } from './peer-identity.js';
 import { tlsConnect } from './tls-connect.js';
 import { tlsFailure } from './tls-errors.js';
+import { readTlsFiles } from './tls-files.js';
 import { checkIdentity } from './tls-material.js';
 import { tlsClientOptions, tlsServerOptions } from './tls-options.js';
 import { hasOpenssl, makeTestPki } from './test-pki.test-helper.js';
@@ -120,6 +121,12 @@ describe.skipIf(!hasOpenssl)('mutual TLS with the option builders (real node:tls
     } finally {
       await new Promise((r) => s.close(r));
     }
+  });
+
+  it('reads PEM files (for reloads) and names an unreadable one', async () => {
+    const config = await readTlsFiles({ certFile: pki.server.certFile, keyFile: pki.server.keyFile, caFile: pki.ca.certFile });
+    expect(tlsServerOptions(config)).toMatchObject({ requestCert: true, minVersion: 'TLSv1.3' });
+    await expect(readTlsFiles({ certFile: '/nonexistent/cert.pem', keyFile: pki.server.keyFile })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('/nonexistent/cert.pem') });
   });
 
   it('builders refuse bad material with INVALID_ARGUMENT', () => {
