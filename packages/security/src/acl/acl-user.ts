@@ -12,6 +12,7 @@ export interface AclKeyPattern {
 
 /** Thrown by {@link AclUser.apply} with Redis's reason text; the engine turns it into a typed error. */
 export class AclRuleError extends Error {
+  /** @param rule - the offending rule; @param why - Redis's wording of the problem. */
   constructor(
     readonly rule: string,
     readonly why: string,
@@ -33,18 +34,28 @@ export function passwordHash(password: string | Uint8Array): Buffer {
  * to a copy, so a bad rule leaves the user unchanged.
  */
 export class AclUser {
+  /** `on` / `off`: a disabled user cannot authenticate. */
   enabled = false;
+  /** `nopass`: any password authenticates the user. */
   nopass = false;
+  /** SHA-256 digests of the user's passwords (32 bytes each). */
   passwords: Buffer[] = [];
+  /** `+@all` is in force (no command removed since). */
   allCommands = false;
+  /** Command ids the user may run (`get`, `acl|whoami`). */
   allowed = new Set<string>();
   /** Normalised command rules, for ACL LIST (`-@all` first unless `+@all`). */
   commandRules: string[] = ['-@all'];
+  /** `allkeys` / `~*`: every key is accessible. */
   allKeys = false;
+  /** Key patterns, in the order given. */
   keyPatterns: AclKeyPattern[] = [];
+  /** `allchannels` / `&*` (listed only: shn-kv has no pub/sub). */
   allChannels = false;
+  /** Channel patterns (listed only). */
   channelPatterns: string[] = [];
 
+  /** @param name - the user name (no spaces). */
   constructor(readonly name: string) {}
 
   /** A deep copy. */
