@@ -8,4 +8,6 @@ export type { AclKeyPattern } from './acl-user.js';
 export { AclEngine } from './acl-engine.js';
 export type { AclArg, AclAuthResult, AclDecision, AclEngineOptions } from './acl-engine.js';
 export { AclSession } from './acl-session.js';
+export { aclGatedRouter } from './acl-gated-router.js';
+export type { CommandRouterLike } from './acl-gated-router.js';
 export type { AclReply } from './acl-reply.js';
