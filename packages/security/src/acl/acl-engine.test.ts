@@ -59,6 +59,16 @@ describe('AclEngine rules and ACL LIST', () => {
     expect(e.check('ro', argv('NOSUCHCOMMAND x'))).toEqual({ ok: true });
   });
 
+  it('checkCommand(user, command, keys) checks a known command and exactly the keys given', () => {
+    const e = new AclEngine({ users: { ro: 'on nopass ~app:* +@read +acl|whoami' } });
+    expect(e.checkCommand('ro', 'get', ['app:1'])).toEqual({ ok: true });
+    expect(e.checkCommand('ro', 'GET', ['app:1', 'x'])).toMatchObject({ ok: false, reason: 'key', key: 'x' });
+    expect(e.checkCommand('ro', 'set', ['app:1'])).toMatchObject({ ok: false, reason: 'command', command: 'set' });
+    expect(e.checkCommand('ro', 'acl whoami')).toEqual({ ok: true });
+    expect(e.checkCommand('ro', 'nosuch')).toMatchObject({ ok: false, reason: 'command' });
+    expect(e.checkCommand('ghost', 'get', ['app:1'])).toMatchObject({ ok: false, reason: 'command' });
+  });
+
   it('MSET checks every key (step 2) and %R~ / %W~ patterns split reads from writes', () => {
     const e = new AclEngine({ users: { u: 'on nopass +@all ~a:* %R~r:* %W~w:*' } });
     expect(e.check('u', argv('MSET a:1 x a:2 y'))).toEqual({ ok: true });

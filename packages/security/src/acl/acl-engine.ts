@@ -229,6 +229,25 @@ export class AclEngine {
     return ACL_OK;
   }
 
+  /**
+   * May `user` run `command` (`set`, or `acl|whoami` / `acl whoami`) on exactly these `keys`?
+   * The form for callers that already know the keys (the argv form is {@link AclEngine.check}).
+   * An unknown command is refused (`NOPERM`), unlike in `check`.
+   */
+  checkCommand(user: AclUser | string, command: string, keys: readonly AclArg[] = []): AclDecision {
+    const u = typeof user === 'string' ? this.#users.get(user) : user;
+    const id = command.toLowerCase().replace(' ', '|');
+    const spec = this.commands.get(id);
+    if (spec?.noAuth === true) return ACL_OK;
+    if (spec === undefined || u === undefined || !u.mayRun(id)) return { ok: false, reason: 'command', command: id, error: nopermCommand(id) };
+    if (u.allKeys) return ACL_OK;
+    const write = spec.categories.includes('write');
+    for (const key of keys) {
+      if (!u.mayAccess(argBytes(key), write)) return { ok: false, reason: 'key', command: id, key: argText(key), error: RESP_ERRORS.nopermKey };
+    }
+    return ACL_OK;
+  }
+
   #defaultUser(): AclUser {
     const u = new AclUser('default');
     for (const r of ['on', 'nopass', '~*', '&*', '+@all']) u.apply(r, this.commands);
