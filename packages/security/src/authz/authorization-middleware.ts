@@ -30,7 +30,8 @@ function kindOf(actor: string): string {
  * policy using the principal in the `shn-principal` header (set by the authentication
  * middleware), the message type and the destination actor kind. A refused message is not
  * delivered: `send`/`ask` throw/reject `PERMISSION_DENIED` to the sender; `receive` throws
- * `PERMISSION_DENIED` before the actor runs. Every decision is an audit event.
+ * `PERMISSION_DENIED` for an ask before the actor runs, and drops a refused tell (its audit event
+ * is the record). Every decision is an audit event.
  */
 export function authorizationMiddleware(options: AuthorizationOptions): Middleware {
   const policy = options?.policy instanceof CompiledPolicy ? options.policy : new CompiledPolicy(options?.policy);
@@ -84,7 +85,15 @@ export function authorizationMiddleware(options: AuthorizationOptions): Middlewa
   }
   if (phases.has('receive')) {
     m.receive = (env: Envelope, next: Next<unknown>) => {
-      check(env, 'receive');
+      try {
+        check(env, 'receive');
+      } catch (e) {
+        // A refused tell has no one to answer: it is dropped here (the audit event records it),
+        // so the runtime does not count it as an actor failure. A refused ask throws, so the
+        // asker gets an error.
+        if (env.correlationId === undefined) return undefined;
+        throw e;
+      }
       return next(env);
     };
   }

@@ -130,4 +130,11 @@ describe('the receive-side check alone (a sender that skipped the send-side chec
     expect(denied).toMatchObject({ where: 'shard', phase: 'receive', principal: 'mallory', actor: 'counter/c9' });
     expect(log.seen.filter((s) => s.type === 'handled' && s.principal === 'mallory')).toEqual([]);
   });
+
+  it('a refused tell is dropped on the shard with an audit event, and the actor keeps its state', async () => {
+    expect(await rt.ask('counter', 'c10', 'add', 4, auth(alice))).toBe(4);
+    expect(rt.tell('counter', 'c10', 'add', 40, auth(mallory))).toBe('accepted');
+    await log.until((s) => s.type === 'authz' && s.decision === 'deny' && s.actor === 'counter/c10');
+    expect(await rt.ask('counter', 'c10', 'get', undefined, auth(alice))).toBe(4);
+  });
 });

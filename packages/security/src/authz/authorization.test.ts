@@ -109,9 +109,12 @@ describe('authentication + authorization middleware (composed, no runtime)', () 
     expect(send(env('get', 'kv/1', { authorization: 'Bearer jwt' }))).toBe('accepted');
   });
 
-  it('the receive check refuses before the actor runs', () => {
+  it('the receive check refuses before the actor runs: an ask throws, a tell is dropped (and audited)', () => {
     const receive = compose([authz], 'receive', () => 'ran');
-    expect(() => receive(env('get', 'kv/1'))).toThrow(expect.objectContaining({ code: 'PERMISSION_DENIED' }));
+    expect(() => receive({ ...env('get', 'kv/1'), correlationId: '7' })).toThrow(expect.objectContaining({ code: 'PERMISSION_DENIED' }));
+    const before = events.length;
+    expect(receive(env('get', 'kv/1'))).toBeUndefined();
+    expect(events.slice(before)).toEqual([expect.objectContaining({ type: 'authz', phase: 'receive', decision: 'deny' })]);
     expect(receive(env('get', 'kv/1', { [HEADERS.principal]: 'alice' }))).toBe('ran');
   });
 });
