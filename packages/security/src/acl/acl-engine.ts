@@ -62,6 +62,7 @@ function argBytes(a: AclArg): Uint8Array {
  * command (see the README for the shn-kv wiring).
  */
 export class AclEngine {
+  /** The command table rules and checks resolve against. */
   readonly commands: CommandIndex;
   readonly #users = new Map<string, AclUser>();
 

@@ -46,6 +46,7 @@ const ACL_HELP = [
 export class AclSession {
   #user: string | undefined;
 
+  /** @param engine - the users and rules this connection is checked against (shared, live). */
   constructor(readonly engine: AclEngine) {
     const d = engine.getUser('default');
     this.#user = d !== undefined && d.enabled && d.nopass ? 'default' : undefined;

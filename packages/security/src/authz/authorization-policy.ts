@@ -95,7 +95,8 @@ export class CompiledPolicy {
 
   /** Decides whether `principal` (undefined = anonymous) may send `type` to an actor of `kind`. */
   decide(principal: string | undefined, type: string, kind: string): PolicyDecision {
-    const key = `${principal === undefined ? '\u0000' : `=${principal}`}\u0001${type}\u0001${kind}`;
+    // Length-prefixed, so no choice of principal and type (which senders pick) can collide.
+    const key = `${principal === undefined ? '-' : `${principal.length}:${principal}`}${type.length}:${type}${kind}`;
     const hit = this.#cache.get(key);
     if (hit !== undefined) return hit;
     const d = this.#decide(principal, type, kind);

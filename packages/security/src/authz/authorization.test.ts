@@ -45,6 +45,14 @@ describe('CompiledPolicy', () => {
     );
   });
 
+  it('the decision cache cannot be confused by separators in principals or types', () => {
+    const p = new CompiledPolicy({ rules: [{ principals: ['a\u0001b'], types: ['c'], kinds: ['k'] }] });
+    expect(p.decide('a\u0001b', 'c', 'k').allowed).toBe(true);
+    expect(p.decide('a', 'b\u0001c', 'k').allowed).toBe(false);
+    expect(p.decide('a', '1:b', 'k').allowed).toBe(false);
+    expect(p.decide('a:', 'b', 'k').allowed).toBe(false);
+  });
+
   it('refuses malformed policies with INVALID_ARGUMENT naming the rule', () => {
     expect(() => new CompiledPolicy({ rules: [{ principals: [], types: ['x'], kinds: ['y'] }] })).toThrow(/rule 0: principals/);
     expect(() => new CompiledPolicy({ rules: [{ principals: ['a'], types: ['x'], kinds: ['y'], effect: 'maybe' as never }] })).toThrow(/rule 0: effect/);

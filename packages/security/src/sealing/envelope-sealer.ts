@@ -30,6 +30,7 @@ const WRAP_LABEL = Buffer.from('shn-dek-wrap-v1', 'latin1');
  * counts one use of the KEK (the wrap), and every DEK seals exactly one message.
  */
 export class EnvelopeSealer implements Sealer {
+  /** The algorithm new seals (data and key wrap) use. */
   readonly algorithm: AeadAlgorithm;
   readonly #kek: Keyring;
   readonly #maxBytes: number;

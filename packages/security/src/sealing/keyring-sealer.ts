@@ -26,6 +26,7 @@ export interface KeyringSealerOptions {
  * must survive key-encryption-key rotation without re-encryption, use {@link EnvelopeSealer}.
  */
 export class KeyringSealer implements Sealer {
+  /** The algorithm new seals use. */
   readonly algorithm: AeadAlgorithm;
   readonly #keyring: Keyring;
   readonly #maxBytes: number;

@@ -71,6 +71,7 @@ interface MutableEntry {
  * {@link Keyring.retire | retired}. Counts uses per key and rotates at the message limit.
  */
 export class Keyring {
+  /** Seals (or wraps) per key before rotation; see {@link DEFAULT_MESSAGE_LIMIT}. */
   readonly messageLimit: number;
   readonly #keys = new Map<string, MutableEntry>();
   readonly #autoRotate: boolean;
