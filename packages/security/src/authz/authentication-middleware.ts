@@ -8,8 +8,9 @@ import { withHeaders } from './envelope-headers.js';
 /**
  * Turns a credential (the `authorization` header value, e.g. `Bearer <jwt>` or `ApiKey <key>`)
  * into a principal, or throws/rejects a ShnError `UNAUTHENTICATED`. May be asynchronous.
+ * `env` is the envelope being sent, or undefined when called from `prime`.
  */
-export type Authenticate = (credential: string, env: Envelope) => string | Promise<string>;
+export type Authenticate = (credential: string, env: Envelope | undefined) => string | Promise<string>;
 
 /** Options for {@link authenticationMiddleware}. */
 export interface AuthenticationOptions {
@@ -175,7 +176,7 @@ export function authenticationMiddleware(options: AuthenticationOptions): Authen
       }
     },
     async prime(credential: string): Promise<string> {
-      const principal = await Promise.resolve(options.authenticate(credential, undefined as never)).catch((e: unknown) => {
+      const principal = await Promise.resolve(options.authenticate(credential, undefined)).catch((e: unknown) => {
         throw failure(e);
       });
       remember(credential, principal);
