@@ -4,7 +4,7 @@
  */
 
 /** Units a figure can be reported in. */
-export type FigureUnit = 'msg/s' | 'req/s' | 'ops/s' | 'µs' | 'ms' | 's' | 'bytes';
+export type FigureUnit = 'msg/s' | 'req/s' | 'ops/s' | 'MB/s' | 'µs' | 'ms' | 's' | 'bytes';
 
 /** One measured quantity, repeated `samples.length` times. */
 export interface Figure {

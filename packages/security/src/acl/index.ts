@@ -1,0 +1,13 @@
+export { redisGlobMatch } from './redis-glob.js';
+export { RESP_ERRORS, nopermCommand, setUserError } from './acl-errors.js';
+export { ACL_CATEGORIES, DEFAULT_ACL_COMMANDS, checkCommandSpec } from './command-table.js';
+export type { AclCategory, AclCommandSpec } from './command-table.js';
+export { CommandIndex } from './command-index.js';
+export { AclUser, passwordHash } from './acl-user.js';
+export type { AclKeyPattern } from './acl-user.js';
+export { AclEngine } from './acl-engine.js';
+export type { AclArg, AclAuthResult, AclDecision, AclEngineOptions } from './acl-engine.js';
+export { AclSession } from './acl-session.js';
+export { aclGatedRouter } from './acl-gated-router.js';
+export type { CommandRouterLike } from './acl-gated-router.js';
+export type { AclReply } from './acl-reply.js';

@@ -1,0 +1,15 @@
+export { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, ALGORITHM_IDS, checkAlgorithm } from './aead-algorithm.js';
+export type { AeadAlgorithm } from './aead-algorithm.js';
+export { cryptoRandomBytes } from './random-source.js';
+export type { RandomBytes } from './random-source.js';
+export { SEALED_BLOB_VERSION, MODE_DIRECT, MODE_ENVELOPE, MAX_KEY_ID_LENGTH, checkKeyId, parseSealedBlob } from './sealed-blob.js';
+export type { SealedBlobParts } from './sealed-blob.js';
+export { DEFAULT_MESSAGE_LIMIT, MAX_MESSAGE_LIMIT, Keyring } from './keyring.js';
+export type { KeyringEntry, KeyRotation, KeyringOptions } from './keyring.js';
+export { DEFAULT_MAX_SEAL_BYTES } from './seal-limits.js';
+export { KeyringSealer } from './keyring-sealer.js';
+export type { KeyringSealerOptions } from './keyring-sealer.js';
+export { EnvelopeSealer } from './envelope-sealer.js';
+export type { EnvelopeSealerOptions } from './envelope-sealer.js';
+export { DEFAULT_SCRYPT, deriveKeyFromPassphrase, formatScryptParams, parseScryptParams, scryptParams } from './passphrase-key.js';
+export type { ScryptParams } from './passphrase-key.js';

@@ -1,0 +1,12 @@
+export { checkCaBundle, checkIdentity, certificateFacts } from './tls-material.js';
+export type { CertificateFacts, Pem, TlsIdentity } from './tls-material.js';
+export { TLS_MIN_VERSION, pinnedServerIdentity, tlsClientOptions, tlsServerOptions } from './tls-options.js';
+export type { TlsClientConfig, TlsServerConfig } from './tls-options.js';
+export { tlsFailure } from './tls-errors.js';
+export { tlsConnect } from './tls-connect.js';
+export { CertificateReloader } from './certificate-reloader.js';
+export type { CertificateReloaderOptions } from './certificate-reloader.js';
+export { readTlsFiles } from './tls-files.js';
+export type { TlsFilePaths } from './tls-files.js';
+export { peerIdentity } from './peer-identity.js';
+export type { PeerIdentity } from './peer-identity.js';
