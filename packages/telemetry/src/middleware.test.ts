@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -100,5 +101,22 @@ describe('metrics middleware, unit', () => {
     expect(sampleValue(m, 'shn_message_processing_seconds_bucket', { kind: 'kv', le: '0.000002' })).toBe(1);
     expect(sampleValue(m, 'shn_message_processing_seconds_bucket', { kind: 'kv', le: '0.000005' })).toBe(2);
     expect(sampleValue(m, 'shn_messages_received_total', { kind: 'kv' })).toBe(2);
+  });
+});
+
+describe('metrics middleware, timeEvery', () => {
+  it('times one message in N per kind and still counts every message', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 40 }), async (every, n) => {
+        const registry = new Registry();
+        const mw = createMetricsMiddleware({ registry, timeEvery: every, clock: { now: () => 0, monotonic: () => 0 } });
+        const receive = compose([mw], 'receive', () => 1);
+        for (let i = 0; i < n; i++) receive(env('kv/1'));
+        const m = parsePrometheus(await registry.metrics());
+        expect(sampleValue(m, 'shn_messages_received_total', { kind: 'kv' }) ?? 0).toBe(n);
+        expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'kv' }) ?? 0).toBe(Math.ceil(n / every));
+      }),
+    );
+    expect(() => createMetricsMiddleware({ registry: new Registry(), timeEvery: 0 })).toThrow(/timeEvery/);
   });
 });

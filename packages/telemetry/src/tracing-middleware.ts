@@ -1,7 +1,7 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
+import { INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
-import { HEADERS, ShnError, isShnError, isThenable } from '@shn/core';
-import type { Envelope, Headers, Middleware, Next } from '@shn/core';
+import { HEADERS, ShnError, isShnError, isThenable, systemRng } from '@shn/core';
+import type { Envelope, Headers, Middleware, Next, Rng } from '@shn/core';
 import { KindCache } from './actor-kind-of.js';
 import { HeaderedEnvelope } from './headered-envelope.js';
 import { MESSAGING_SYSTEM, SEMCONV } from './semconv.js';
@@ -15,10 +15,16 @@ export interface TracingOptions {
   /** Where spans go; default the global provider of `@opentelemetry/api` (whatever SDK the application registered, or none). */
   readonly tracerProvider?: TracerProvider;
   /**
-   * Start a root PRODUCER span for a message sent outside any trace (default `true`; the SDK's
-   * sampler then decides). `false` only continues traces that are already active or arrive in headers.
+   * Which messages sent outside any trace start a root PRODUCER span: a fraction in [0, 1], or
+   * `true` (1, the default: every such message asks the SDK's sampler) / `false` (0: only continue
+   * traces that are active or arrive in headers). A fraction below 1 is a cheap head sampler in
+   * front of the SDK's: the messages it skips cost one random draw and carry no header, so
+   * `roots: 0.01` with an always-on SDK traces 1% of messages at a fraction of the cost of a 1%
+   * SDK sampler (which must create ids for every root it then drops). Receives never start roots.
    */
-  readonly roots?: boolean;
+  readonly roots?: boolean | number;
+  /** Randomness for the `roots` fraction (default systemRng). */
+  readonly rng?: Rng;
   /** Kinds never traced (default `['shn.telemetry']`, the scrape/profile kind). */
   readonly ignoreKinds?: readonly string[];
   /** How many messages an envelope carries (for `messaging.batch.message_count`); default none. */
@@ -37,27 +43,6 @@ function recordError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
 }
 
-function withTrace(env: Envelope, sc: SpanContext): Envelope {
-  const headers: Headers = { ...env.headers, [HEADERS.traceparent]: formatTrustedTraceparent(sc.traceId, sc.spanId, sc.traceFlags) };
-  const state = sc.traceState?.serialize();
-  if (state !== undefined && state.length > 0) headers[HEADERS.tracestate] = state;
-  else delete headers[HEADERS.tracestate];
-  return new HeaderedEnvelope(env, headers);
-}
-
-function remoteParent(env: Envelope): SpanContext | undefined {
-  const p = parseTraceparent(env.headers[HEADERS.traceparent]);
-  if (p === undefined) return undefined;
-  const state = env.headers[HEADERS.tracestate];
-  return {
-    traceId: p.traceId,
-    spanId: p.spanId,
-    traceFlags: p.traceFlags,
-    isRemote: true,
-    ...(state === undefined ? {} : { traceState: createTraceState(state) }),
-  };
-}
-
 /**
  * Tracing as core middleware, on `@opentelemetry/api` only (the SDK is the application's choice).
  *
@@ -65,8 +50,9 @@ function remoteParent(env: Envelope): SpanContext | undefined {
  *   active span, and write W3C `traceparent`/`tracestate` into the envelope's headers. An ask's
  *   span lasts until its reply (or error) arrives: the reply is linked to its request by the
  *   span and by `messaging.message.conversation_id` on both sides.
- * - `receive` starts a CONSUMER span `process <kind>` whose parent is the header's span context,
- *   and makes it active while the actor runs, so the actor's own sends continue the trace.
+ * - `receive` of an envelope with a `traceparent` starts a CONSUMER span `process <kind>` whose
+ *   parent is the header's span context, and makes it active while the actor runs, so the
+ *   actor's own sends continue the trace. An envelope without the header is not traced.
  * - Errors (a throw, a rejected ask, a refused tell) are recorded on the span with `error.type`.
  * - Sampling: an unsampled parent (from the header or the active context) is propagated as a
  *   header only, with no span created; the only per-message cost is that header.
@@ -76,14 +62,57 @@ function remoteParent(env: Envelope): SpanContext | undefined {
  */
 export function createTracingMiddleware(options: TracingOptions = {}): Middleware {
   if (typeof options !== 'object' || options === null) throw fail('must be an object', options);
-  const { tracerProvider, roots = true, ignoreKinds = ['shn.telemetry'], batchCount } = options;
+  const { tracerProvider, roots = true, ignoreKinds = ['shn.telemetry'], batchCount, rng = systemRng } = options;
   if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') throw fail('tracerProvider must have getTracer()', typeof tracerProvider);
-  if (typeof roots !== 'boolean') throw fail('roots must be a boolean', roots);
+  const rootRatio = roots === true ? 1 : roots === false ? 0 : roots;
+  if (typeof rootRatio !== 'number' || !(rootRatio >= 0 && rootRatio <= 1)) throw fail('roots must be a boolean or a fraction in [0, 1]', roots);
+  if (typeof rng?.next !== 'function') throw fail('rng must have next()', typeof rng);
   if (!Array.isArray(ignoreKinds) || ignoreKinds.some((k) => typeof k !== 'string')) throw fail('ignoreKinds must be an array of kind names', ignoreKinds);
   if (batchCount !== undefined && typeof batchCount !== 'function') throw fail('batchCount must be a function', typeof batchCount);
   const tracer: Tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
   const ignored = new Set(ignoreKinds);
   const kinds = new KindCache();
+
+  // One-entry caches: a fan-out sends many envelopes under one parent, and a shard receives
+  // runs of envelopes with the same header; both then skip formatting and parsing.
+  let lastSent: SpanContext | undefined;
+  let lastHeader = '';
+  const withTrace = (env: Envelope, sc: SpanContext): Envelope => {
+    if (sc !== lastSent) {
+      lastHeader = formatTrustedTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
+      lastSent = sc;
+    }
+    const headers: Headers = { ...env.headers, [HEADERS.traceparent]: lastHeader };
+    const state = sc.traceState?.serialize();
+    if (state !== undefined && state.length > 0) headers[HEADERS.tracestate] = state;
+    else delete headers[HEADERS.tracestate];
+    return new HeaderedEnvelope(env, headers);
+  };
+  let lastParentHeader = '';
+  let lastParentState: string | undefined;
+  let lastParent: { ctx: Context; sampled: boolean } | undefined;
+  /** The context of the header's span, cached for a run of identical headers; undefined for a malformed one. */
+  const remoteParent = (header: string, state: string | undefined): { ctx: Context; sampled: boolean } | undefined => {
+    if (header === lastParentHeader && state === lastParentState) return lastParent;
+    const p = parseTraceparent(header);
+    const made =
+      p === undefined
+        ? undefined
+        : {
+            ctx: trace.setSpanContext(ROOT_CONTEXT, {
+              traceId: p.traceId,
+              spanId: p.spanId,
+              traceFlags: p.traceFlags,
+              isRemote: true,
+              ...(state === undefined ? {} : { traceState: createTraceState(state) }),
+            }),
+            sampled: (p.traceFlags & TraceFlags.SAMPLED) !== 0,
+          };
+    lastParentHeader = header;
+    lastParentState = state;
+    lastParent = made;
+    return made;
+  };
 
   const annotate = (span: Span, env: Envelope): void => {
     span.setAttribute(SEMCONV.partitionId, String(env.to.shard));
@@ -98,9 +127,14 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
   /** Starts a producer span for `env`, or returns the unsampled parent's context to propagate as is. */
   const produce = (env: Envelope, kind: string, operation: 'send' | 'ask'): Span | SpanContext | undefined => {
     const active = context.active();
-    const parent = trace.getSpan(active)?.spanContext();
-    if (parent !== undefined && (parent.traceFlags & TraceFlags.SAMPLED) === 0 && trace.isSpanContextValid(parent)) return parent;
-    if (parent === undefined && !roots) return undefined;
+    const parentSpan = trace.getSpan(active);
+    if (parentSpan === undefined) {
+      if (rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio)) return undefined;
+    } else {
+      const parent = parentSpan.spanContext();
+      // Unsampled upstream: propagate the decision as a header, create nothing.
+      if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) return parent.traceId === INVALID_TRACEID ? undefined : parent;
+    }
     const attributes: Attributes = {
       [SEMCONV.system]: MESSAGING_SYSTEM,
       [SEMCONV.operationName]: operation,
@@ -109,7 +143,7 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     };
     const span = tracer.startSpan(`${operation} ${kind}`, { kind: SpanKind.PRODUCER, attributes }, active);
     if (span.isRecording()) annotate(span, env);
-    else if (!trace.isSpanContextValid(span.spanContext())) return undefined; // no SDK registered: nothing to propagate
+    else if (span.spanContext().traceId === INVALID_TRACEID) return undefined; // no SDK registered: nothing to propagate
     return span;
   };
 
@@ -172,15 +206,13 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     receive(env: Envelope, next: Next<unknown>): unknown {
       const kind = kinds.of(env.to.actor);
       if (ignored.has(kind)) return next(env);
-      const remote = remoteParent(env);
-      let parent: Context = ROOT_CONTEXT;
-      if (remote !== undefined) {
-        parent = trace.setSpanContext(ROOT_CONTEXT, remote);
-        // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
-        if ((remote.traceFlags & TraceFlags.SAMPLED) === 0) return context.with(parent, next, undefined, env);
-      } else if (!roots) {
-        return next(env);
-      }
+      const header = env.headers[HEADERS.traceparent];
+      if (header === undefined) return next(env);
+      const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
+      if (remote === undefined) return next(env);
+      const parent = remote.ctx;
+      // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
+      if (!remote.sampled) return context.with(parent, next, undefined, env);
       const attributes: Attributes = {
         [SEMCONV.system]: MESSAGING_SYSTEM,
         [SEMCONV.operationName]: 'process',
