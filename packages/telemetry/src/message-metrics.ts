@@ -46,6 +46,8 @@ interface KindCells {
   readonly processing: HistogramCell;
   readonly askDuration: HistogramCell;
   readonly askTimeouts: CounterCell;
+  readonly full: CounterCell;
+  readonly closed: CounterCell;
   /** Messages until the next timed one. */
   untilTimed: number;
 }
@@ -117,6 +119,8 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
             processing: processing.cell(label),
             askDuration: askDuration.cell(label),
             askTimeouts: askTimeouts.cell(label),
+            full: refused.cell(label, 'full'),
+            closed: refused.cell(label, 'closed'),
             untilTimed: 0,
           };
       if (byKind.size < maxKinds || c === null) byKind.set(kind, c);
@@ -138,7 +142,8 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
       if (c === null) return next(env);
       const r = next(env);
       if (r === 'accepted') c.tell.value++;
-      else refused.cell(kindLabel(env.to.actor), r).value++;
+      else if (r === 'full') c.full.value++;
+      else c.closed.value++;
       return r;
     },
 
