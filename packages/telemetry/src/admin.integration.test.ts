@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheus, sampleValue, startAdminServer } from './admin-server.test-helper.js';
 import type { AdminServer } from './admin-server.test-helper.js';
 import { registerRuntimeMetrics } from './runtime-metrics.js';
-import { asTelemetryRuntime } from './runtime-adapter.test-helper.js';
+import { telemetryRuntimeOf } from './telemetry-runtime-of.js';
 import type { Telemetry } from './telemetry.js';
 
 const system = new URL('../dist/fixtures/telemetry-system.js', import.meta.url);
@@ -23,7 +23,7 @@ describe('the admin endpoints on a real 2-shard runtime', () => {
 
   beforeAll(async () => {
     rt = await createRuntime({ system, shards: 2 });
-    const handle = asTelemetryRuntime(rt);
+    const handle = telemetryRuntimeOf(rt);
     // The main thread's own telemetry instance (the one createRuntime imported), plus runtime gauges.
     const mainTelemetry = (globalThis as Record<symbol, unknown>)[Symbol.for('@shn/telemetry/fixture')] as Telemetry;
     unsubscribe = registerRuntimeMetrics(mainTelemetry.registry, handle);

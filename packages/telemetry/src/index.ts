@@ -38,3 +38,5 @@ export type { AdminHandler, AdminOptions } from './admin-handler.js';
 export type { TelemetryRuntime } from './telemetry-runtime.js';
 export { HeaderedEnvelope } from './headered-envelope.js';
 export { actorKindOf } from './actor-kind-of.js';
+export { telemetryRuntimeOf } from './telemetry-runtime-of.js';
+export type { RuntimeLike } from './telemetry-runtime-of.js';
