@@ -40,3 +40,5 @@ export { HeaderedEnvelope } from './headered-envelope.js';
 export { actorKindOf } from './actor-kind-of.js';
 export { telemetryRuntimeOf } from './telemetry-runtime-of.js';
 export type { RuntimeLike } from './telemetry-runtime-of.js';
+export { createRequestTracer } from './request-tracer.js';
+export type { RequestTracer, RequestTracerOptions } from './request-tracer.js';
