@@ -17,6 +17,7 @@ import { runKvBench } from './kv/kv-bench.js';
 import { runLincheckBench } from './lincheck/lincheck-bench.js';
 import { runMailboxBench } from './mailbox/mailbox-bench.js';
 import { runSealBench } from './seal/seal-bench.js';
+import { runTelemetryBench } from './telemetry/telemetry-bench.js';
 
 const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilder>>> = {
   mailbox: (a) => runMailboxBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
@@ -25,6 +26,7 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   lincheck: (a) => runLincheckBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   breaker: (a) => runBreakerBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   seal: (a) => runSealBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  telemetry: (a) => runTelemetryBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

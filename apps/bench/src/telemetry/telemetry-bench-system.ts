@@ -1,0 +1,67 @@
+/**
+ * The system module of the telemetry bench: one per-shard `sink` actor that counts `set`
+ * messages, with telemetry in one of the settings given by params: `off` (no middleware),
+ * `metrics` (createTelemetry defaults without logs: metrics middleware), `tracing` (metrics plus
+ * the tracing middleware with `roots: 0.01`, its head sampler, in front of an always-on,
+ * parent-based SDK) or `tracing-sdk` (the tracing middleware at its default `roots: 1`, with the
+ * SDK's own ParentBased(TraceIdRatioBased(0.01)) sampler). Every thread's SDK has no span
+ * processor, so export cost is not measured.
+ * Imported by every shard worker and the main thread; starts nothing at import time.
+ */
+import { context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import { ShnError, defineSystem } from '@shn/core';
+import type { ActorBehavior, Envelope, Middleware } from '@shn/core';
+import { createTelemetry } from '@shn/telemetry';
+
+/** The three settings the bench compares. */
+export type TelemetrySetting = 'off' | 'metrics' | 'tracing' | 'tracing-sdk';
+
+/** The sampling ratio of the `tracing` setting. */
+export const TRACE_RATIO = 0.01;
+
+let contextManager = false;
+/** The SDK of a tracing setting in this thread: always-on for `tracing` (the middleware samples), 1% for `tracing-sdk`. */
+export function benchTracerProvider(setting: 'tracing' | 'tracing-sdk'): BasicTracerProvider {
+  if (!contextManager) {
+    contextManager = true;
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
+  const root = setting === 'tracing' ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(TRACE_RATIO);
+  return new BasicTracerProvider({ sampler: new ParentBasedSampler({ root }), spanProcessors: [] });
+}
+
+function sink(): ActorBehavior {
+  let count = 0;
+  return {
+    receive(env: Envelope) {
+      if (env.type === 'set') {
+        count++;
+        return undefined;
+      }
+      if (env.type === 'count') return count;
+      throw new ShnError('INVALID_ARGUMENT', `sink: unknown message type ${env.type}`);
+    },
+  };
+}
+
+const middlewareBySetting = new Map<TelemetrySetting, readonly Middleware[]>();
+
+export default defineSystem((setting: TelemetrySetting) => {
+  if (setting !== 'off' && setting !== 'metrics' && setting !== 'tracing' && setting !== 'tracing-sdk') {
+    throw new ShnError('INVALID_ARGUMENT', `telemetry bench setting must be off|metrics|tracing|tracing-sdk, got ${String(setting)}`);
+  }
+  let middleware = middlewareBySetting.get(setting);
+  if (middleware === undefined) {
+    const tracing =
+      setting === 'tracing'
+        ? { tracerProvider: benchTracerProvider(setting), roots: TRACE_RATIO }
+        : setting === 'tracing-sdk'
+          ? { tracerProvider: benchTracerProvider(setting) }
+          : false;
+    middleware = setting === 'off' ? [] : createTelemetry({ logs: false, tracing }).middleware;
+    middlewareBySetting.set(setting, middleware);
+  }
+  return { kinds: { sink: { mode: 'per-shard' as const, factory: sink } }, middleware: [...middleware] };
+});

@@ -1,0 +1,50 @@
+/**
+ * Smoke test of `pnpm bench telemetry --quick` through the built CLI: the results files exist
+ * and carry every setting's figures, the two goal ratios and the shn-kv hook; never timings.
+ * Needs `pnpm build` first (turbo's test task depends on build).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchRoot } from '../harness/paths.js';
+import type { BenchResult } from '../harness/result-types.js';
+
+const cli = path.join(benchRoot, 'dist', 'cli.js');
+let outDir = '';
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(os.tmpdir(), 'shn-bench-telemetry-'));
+});
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('pnpm bench telemetry --quick', () => {
+  it('writes telemetry.quick.json and .md with every setting, the goal ratios and the kv hook', async () => {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'telemetry', '--quick', '--count', '500', '--out', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.once('error', reject);
+      child.once('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`exit ${String(c)}: ${stderr}`))));
+    });
+    expect(code).toBe(0);
+    const json = JSON.parse(await readFile(path.join(outDir, 'telemetry.quick.json'), 'utf8')) as BenchResult;
+    const md = await readFile(path.join(outDir, 'telemetry.quick.md'), 'utf8');
+    expect(json.name).toBe('telemetry');
+    const ids = json.figures.map((f) => f.id).sort();
+    for (const s of ['off', 'metrics', 'tracing', 'tracing-sdk']) {
+      expect(ids).toContain(`runtime.${s}.tell`);
+      expect(ids).toContain(`runtime.${s}.ask.p50`);
+    }
+    const goals = json.ratios.filter((r) => r.goal !== undefined).map((r) => [r.id, r.goal]);
+    expect(goals).toEqual([
+      ['metrics.tell', '>= 0.95'],
+      ['tracing.tell', '>= 0.9'],
+    ]);
+    expect(json.skipped.map((s) => s.id)).toContain('kv');
+    expect(md).toContain('HOOK(shn-kv)');
+  });
+});

@@ -1,0 +1,101 @@
+import { ShnError } from '@shn/core';
+import { createRuntime } from '@shn/core-mailbox';
+import type { Runtime } from '@shn/core-mailbox';
+import { measureLatencies, measureRate, repeatAlternating } from '../harness/measure.js';
+import type { MeasureSpan } from '../harness/measure.js';
+import { ResultBuilder } from '../harness/result-builder.js';
+import { TRACE_RATIO } from './telemetry-bench-system.js';
+import type { TelemetrySetting } from './telemetry-bench-system.js';
+
+/** Options of {@link runTelemetryBench}. */
+export interface TelemetryBenchOptions {
+  /** Smoke mode: tiny counts, one repeat, no warm-up. */
+  readonly quick: boolean;
+  /** Kept repeats per figure (default 7; 1 in quick mode). */
+  readonly repeats?: number | undefined;
+  /** Tells per one-way batch (default 50 000; 2 000 in quick mode). */
+  readonly count?: number | undefined;
+  readonly log?: (line: string) => void;
+}
+
+const SETTINGS: readonly TelemetrySetting[] = ['off', 'metrics', 'tracing', 'tracing-sdk'];
+const LABEL: Readonly<Record<TelemetrySetting, string>> = {
+  off: 'runtime, telemetry off',
+  metrics: 'runtime, metrics on',
+  tracing: `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (roots: ${TRACE_RATIO})`,
+  'tracing-sdk': `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (SDK ratio sampler)`,
+};
+const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function tellBatch(rt: Runtime, n: number, keys: readonly string[]): Promise<void> {
+  const sink = rt.refOnShard(0, 'sink', 's');
+  const before = await sink.ask<number>('count', null, { timeoutMs: 30_000 });
+  for (let i = 0; i < n; i++) {
+    const key = keys[i & (keys.length - 1)] as string;
+    for (;;) {
+      const r = rt.tell('sink', key, 'set', key);
+      if (r === 'accepted') break;
+      if (r === 'closed') throw new ShnError('RUNTIME_CLOSED', 'runtime closed during the bench');
+      await yieldBriefly();
+    }
+  }
+  const after = await sink.ask<number>('count', null, { timeoutMs: 30_000 });
+  if (after - before !== n) throw new ShnError('PROTOCOL_ERROR', `sink counted ${after - before} of ${n} tells`);
+}
+
+/**
+ * The telemetry overhead bench: four one-shard runtimes alive side by side, identical but for
+ * their telemetry setting (off / metrics / metrics + tracing at 1% by the middleware's `roots`
+ * head sampler / metrics + tracing at 1% by the SDK's ratio sampler), measured in
+ * alternating rounds: runtime tell throughput (main thread → shard, the public `tell`) and ask
+ * round-trip p50. Ratios against `off` in the same run, with goals: metrics costs at most 5%,
+ * tracing at 1% at most 10%. The raw SPSC ring sits below the middleware layer, so telemetry
+ * cannot change it (the mailbox bench measures it).
+ *
+ * HOOK(shn-kv): shn-kv ops/s in the same three settings needs the demo wiring of issue 11 §6
+ * (the demo's system module composing createTelemetry); once the demo takes a telemetry setting
+ * (env SHN_TELEMETRY=off|metrics|tracing), start it three times with apps/bench/src/kv's
+ * server-process helper and redis-benchmark, and add `kv.<setting>` figures and two ratios here.
+ */
+export async function runTelemetryBench(options: TelemetryBenchOptions): Promise<ResultBuilder> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const quick = options.quick;
+  const repeats = options.repeats ?? (quick ? 1 : 7);
+  const warmups = quick ? 0 : 1;
+  const batch = options.count ?? (quick ? 2_000 : 50_000);
+  const span: MeasureSpan = quick ? { count: batch } : { durationMs: 1_000, batch };
+  const roundTrips = quick ? 200 : 5_000;
+  const result = new ResultBuilder('telemetry', quick, { repeats, warmups, span, roundTrips, traceRatio: TRACE_RATIO, shards: 1 });
+  const keys = Array.from({ length: 4096 }, (_, i) => `k:${String(i).padStart(14, '0')}`);
+  const system = new URL('./telemetry-bench-system.js', import.meta.url);
+  const runtimes: Runtime[] = [];
+  try {
+    for (const setting of SETTINGS) runtimes.push(await createRuntime({ system, shards: 1, params: setting }));
+    log('telemetry: tell throughput, alternating off / metrics / tracing...');
+    const rates = await repeatAlternating(
+      { warmups, repeats },
+      runtimes.map((rt) => () => measureRate(span, (n) => tellBatch(rt, n, keys))),
+    );
+    log('telemetry: ask round trips, alternating...');
+    const lat = await repeatAlternating(
+      { warmups, repeats },
+      runtimes.map((rt) => () => measureLatencies(roundTrips, async () => void (await rt.ask('sink', 'k', 'count', null, { timeoutMs: 30_000 })))),
+    );
+    SETTINGS.forEach((s, i) => {
+      result.addFigure(`runtime.${s}.tell`, LABEL[s], 'one-way tell throughput', 'msg/s', rates[i] as number[]);
+      result.addFigure(`runtime.${s}.ask.p50`, LABEL[s], 'ask round trip p50, 1 in flight', 'µs', (lat[i] ?? []).map((l) => l.p50Us));
+    });
+  } finally {
+    await Promise.all(runtimes.map((rt) => rt.close()));
+  }
+  result.addRatio('metrics.tell', 'metrics on / off, tell msg/s (cost at most 5%)', 'runtime.metrics.tell', 'runtime.off.tell', { op: '>=', value: 0.95 });
+  result.addRatio('tracing.tell', `metrics + tracing ${TRACE_RATIO * 100}% / off, tell msg/s (cost at most 10%)`, 'runtime.tracing.tell', 'runtime.off.tell', { op: '>=', value: 0.9 });
+  result.addRatio('tracing-sdk.tell', `metrics + tracing ${TRACE_RATIO * 100}% by the SDK sampler / off, tell msg/s`, 'runtime.tracing-sdk.tell', 'runtime.off.tell');
+  result.addRatio('metrics.ask', 'metrics on / off, ask p50 (lower is better)', 'runtime.metrics.ask.p50', 'runtime.off.ask.p50');
+  result.addRatio('tracing.ask', `metrics + tracing ${TRACE_RATIO * 100}% / off, ask p50 (lower is better)`, 'runtime.tracing.ask.p50', 'runtime.off.ask.p50');
+  result.skip('kv', 'shn-kv ops/s in the three settings needs the demo wiring (issue 11 §6); see HOOK(shn-kv) in apps/bench/src/telemetry/telemetry-bench.ts');
+  result.note('The four runtimes (1 shard each) are alive together and measured in rotating order each round, so drifts of a shared machine hit every setting alike.');
+  result.note(`tracing (roots: ${TRACE_RATIO}): the middleware draws one random number per tell sent outside a trace; ${TRACE_RATIO * 100}% start a recording root span (always-on SDK) and carry traceparent, the rest carry nothing. tracing-sdk (roots: 1, the default): every tell asks the SDK, whose ParentBased(TraceIdRatioBased(${TRACE_RATIO})) creates ids for every root and records ${TRACE_RATIO * 100}%; unsampled tells carry a flags-00 traceparent and the shard continues that context without a span. Spans go to processor-less providers: exporting is not measured.`);
+  result.note('metrics: every message is counted and timed (two clock reads in the shard per message, one histogram observation); the scrape itself is not measured (it is one ask per shard per scrape).');
+  return result;
+}

@@ -1,0 +1,201 @@
+import { ShnError, isShnError, isThenable, systemClock } from '@shn/core';
+import type { Clock, Envelope, Middleware, Next } from '@shn/core';
+import type { Registry } from 'prom-client';
+import { KindCache } from './actor-kind-of.js';
+import { DEFAULT_SECONDS_BUCKETS, checkBuckets } from './buckets.js';
+import { HotCounter } from './hot-counter.js';
+import type { CounterCell } from './hot-counter.js';
+import { HotHistogram } from './hot-histogram.js';
+import type { HistogramCell } from './hot-histogram.js';
+
+/** Options of {@link createMetricsMiddleware}. */
+export interface MessageMetricsOptions {
+  /** The registry of THIS thread (each shard has its own; the main thread merges them on scrape). */
+  readonly registry: Registry;
+  /** Histogram upper bounds in seconds (default {@link DEFAULT_SECONDS_BUCKETS}). */
+  readonly buckets?: readonly number[];
+  /** Distinct actor kinds labelled before the rest are counted as `other` (default 128). */
+  readonly maxKinds?: number;
+  /** Kinds not counted (default `['shn.telemetry']`: scrapes do not count themselves). */
+  readonly ignoreKinds?: readonly string[];
+  /** Time source for processing and ask durations (default systemClock). */
+  readonly clock?: Clock;
+  /**
+   * Time one received message in `timeEvery` per kind (default 1: every message, exact
+   * histograms). Timing is the costliest part (two clock reads per message); with N > 1 the
+   * processing histogram's `_count` is about received / N while the counters stay exact.
+   */
+  readonly timeEvery?: number;
+}
+
+/** The metric names this middleware registers. */
+export const MESSAGE_METRICS = Object.freeze({
+  sent: 'shn_messages_sent_total',
+  refused: 'shn_messages_refused_total',
+  received: 'shn_messages_received_total',
+  failed: 'shn_messages_failed_total',
+  processing: 'shn_message_processing_seconds',
+  ask: 'shn_ask_duration_seconds',
+  askTimeouts: 'shn_ask_timeouts_total',
+});
+
+interface KindCells {
+  readonly tell: CounterCell;
+  readonly ask: CounterCell;
+  readonly received: CounterCell;
+  readonly processing: HistogramCell;
+  readonly askDuration: HistogramCell;
+  readonly askTimeouts: CounterCell;
+  readonly full: CounterCell;
+  readonly closed: CounterCell;
+  /** Messages until the next timed one. */
+  untilTimed: number;
+}
+
+/** Ask failures that mean the ask was never delivered, as `reason` label values. */
+const REFUSALS: Readonly<Record<string, string>> = Object.freeze({ MAILBOX_FULL: 'full', RUNTIME_CLOSED: 'closed', ENCODE_FAILED: 'encode_failed', MESSAGE_TOO_LARGE: 'too_large' });
+
+function errorCode(e: unknown): string {
+  return isShnError(e) ? e.code : 'ACTOR_FAILED';
+}
+
+/**
+ * Message metrics as core middleware, counted in plain per-kind cells of this thread's registry
+ * (no label hashing, no message between threads):
+ *
+ * - `shn_messages_sent_total{kind,operation}`: tells and asks this thread sent, by destination kind;
+ * - `shn_messages_refused_total{kind,reason}`: tells refused (`full`, `closed`) or asks that failed to send;
+ * - `shn_messages_received_total{kind}` and `shn_messages_failed_total{kind,code}`: deliveries to
+ *   this thread's actors, and those whose `receive` threw or rejected (code: the ShnError code);
+ * - `shn_message_processing_seconds{kind}`: time in `receive` (until its promise settles);
+ * - `shn_ask_duration_seconds{kind}` and `shn_ask_timeouts_total{kind}`: round trips from this thread.
+ *
+ * The main thread's merge adds the `shard` label.
+ * @throws ShnError `INVALID_ARGUMENT` for bad options or if the names are already registered.
+ */
+export function createMetricsMiddleware(options: MessageMetricsOptions): Middleware {
+  if (typeof options !== 'object' || options === null || typeof options.registry?.registerMetric !== 'function') {
+    throw new ShnError('INVALID_ARGUMENT', 'metrics options need { registry } (a prom-client Registry)');
+  }
+  const { registry, maxKinds = 128, ignoreKinds = ['shn.telemetry'], clock = systemClock, timeEvery = 1 } = options;
+  if (!Number.isInteger(timeEvery) || timeEvery < 1 || timeEvery > 1_000_000) {
+    throw new ShnError('INVALID_ARGUMENT', `metrics: timeEvery must be an integer in [1, 1000000], got ${String(timeEvery)}`);
+  }
+  const buckets = checkBuckets(options.buckets ?? DEFAULT_SECONDS_BUCKETS, 'metrics');
+  if (!Number.isInteger(maxKinds) || maxKinds < 1 || maxKinds > 10_000) {
+    throw new ShnError('INVALID_ARGUMENT', `metrics: maxKinds must be an integer in [1, 10000], got ${String(maxKinds)}`);
+  }
+  if (!Array.isArray(ignoreKinds)) throw new ShnError('INVALID_ARGUMENT', 'metrics: ignoreKinds must be an array of kind names');
+  if (typeof clock?.monotonic !== 'function') throw new ShnError('INVALID_ARGUMENT', 'metrics: clock must have monotonic()');
+  const existing = Object.values(MESSAGE_METRICS).find((n) => registry.getSingleMetric(n) !== undefined);
+  if (existing !== undefined) throw new ShnError('INVALID_ARGUMENT', `metrics: ${existing} is already registered in this registry (one metrics middleware per registry)`);
+
+  const sent = new HotCounter(registry, MESSAGE_METRICS.sent, 'Messages sent by this thread, by destination actor kind and operation (tell, ask).', ['kind', 'operation'], maxKinds * 2);
+  const refused = new HotCounter(registry, MESSAGE_METRICS.refused, 'Messages that could not be sent: mailbox full, runtime closed, or the ask failed before it was sent.', ['kind', 'reason'], maxKinds * 4);
+  const received = new HotCounter(registry, MESSAGE_METRICS.received, 'Messages delivered to actors of this shard, by actor kind.', ['kind'], maxKinds);
+  const failed = new HotCounter(registry, MESSAGE_METRICS.failed, 'Messages whose receive threw or rejected, by actor kind and ShnError code.', ['kind', 'code'], maxKinds * 8);
+  const processing = new HotHistogram(registry, MESSAGE_METRICS.processing, 'Time an actor spent handling one message (until its promise settled), seconds.', ['kind'], buckets, maxKinds);
+  const askDuration = new HotHistogram(registry, MESSAGE_METRICS.ask, 'Ask round-trip time from this thread, until the reply or error arrived, seconds.', ['kind'], buckets, maxKinds);
+  const askTimeouts = new HotCounter(registry, MESSAGE_METRICS.askTimeouts, 'Asks from this thread that got no reply in time (TIMEOUT or DEADLINE_EXCEEDED).', ['kind'], maxKinds);
+
+  const ignored = new Set(ignoreKinds);
+  const byKind = new Map<string, KindCells | null>();
+  const names = new KindCache();
+  let lastKind = '';
+  let last: KindCells | null = null;
+
+  const cellsOf = (actor: string): KindCells | null => {
+    const kind = names.of(actor);
+    if (kind === lastKind) return last;
+    let c = byKind.get(kind);
+    if (c === undefined) {
+      const label = byKind.size >= maxKinds ? 'other' : kind;
+      c = ignored.has(kind)
+        ? null
+        : {
+            tell: sent.cell(label, 'tell'),
+            ask: sent.cell(label, 'ask'),
+            received: received.cell(label),
+            processing: processing.cell(label),
+            askDuration: askDuration.cell(label),
+            askTimeouts: askTimeouts.cell(label),
+            full: refused.cell(label, 'full'),
+            closed: refused.cell(label, 'closed'),
+            untilTimed: 0,
+          };
+      if (byKind.size < maxKinds || c === null) byKind.set(kind, c);
+    }
+    lastKind = kind;
+    last = c;
+    return c;
+  };
+  const kindLabel = (actor: string): string => {
+    const kind = names.of(actor);
+    return byKind.has(kind) ? kind : 'other';
+  };
+
+  return {
+    name: 'shn.telemetry.metrics',
+
+    send(env: Envelope, next: Next<'accepted' | 'full' | 'closed'>): 'accepted' | 'full' | 'closed' {
+      const c = cellsOf(env.to.actor);
+      if (c === null) return next(env);
+      const r = next(env);
+      if (r === 'accepted') c.tell.value++;
+      else if (r === 'full') c.full.value++;
+      else c.closed.value++;
+      return r;
+    },
+
+    ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {
+      const c = cellsOf(env.to.actor);
+      if (c === null) return next(env);
+      c.ask.value++;
+      const t0 = clock.monotonic();
+      return next(env).then(
+        (v) => {
+          c.askDuration.observe((clock.monotonic() - t0) / 1000);
+          return v;
+        },
+        (e: unknown) => {
+          c.askDuration.observe((clock.monotonic() - t0) / 1000);
+          const code = errorCode(e);
+          if (code === 'TIMEOUT' || code === 'DEADLINE_EXCEEDED') c.askTimeouts.value++;
+          else if (code in REFUSALS) refused.cell(kindLabel(env.to.actor), REFUSALS[code] as string).value++;
+          throw e;
+        },
+      );
+    },
+
+    receive(env: Envelope, next: Next<unknown>): unknown {
+      const c = cellsOf(env.to.actor);
+      if (c === null) return next(env);
+      c.received.value++;
+      const timed = c.untilTimed === 0;
+      c.untilTimed = timed ? timeEvery - 1 : c.untilTimed - 1;
+      const t0 = timed ? clock.monotonic() : 0;
+      let r: unknown;
+      try {
+        r = next(env);
+      } catch (e) {
+        if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
+        failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
+        throw e;
+      }
+      if (!isThenable(r)) {
+        if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
+        return r;
+      }
+      (r as PromiseLike<unknown>).then(
+        () => {
+          if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
+        },
+        (e: unknown) => {
+          if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
+          failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
+        },
+      );
+      return r;
+    },
+  };
+}

@@ -1,0 +1,246 @@
+import { INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
+import { HEADERS, ShnError, isShnError, isThenable, systemRng } from '@shn/core';
+import type { Envelope, Headers, Middleware, Next, Rng } from '@shn/core';
+import { KindCache } from './actor-kind-of.js';
+import { HeaderedEnvelope } from './headered-envelope.js';
+import { MESSAGING_SYSTEM, SEMCONV } from './semconv.js';
+import { formatTrustedTraceparent, parseTraceparent } from './trace-context.js';
+
+/** The instrumentation scope name of every shn span. */
+export const TRACER_NAME = '@shn/telemetry';
+
+/** Options of {@link createTracingMiddleware}. */
+export interface TracingOptions {
+  /** Where spans go; default the global provider of `@opentelemetry/api` (whatever SDK the application registered, or none). */
+  readonly tracerProvider?: TracerProvider;
+  /**
+   * Which messages sent outside any trace start a root PRODUCER span: a fraction in [0, 1], or
+   * `true` (1, the default: every such message asks the SDK's sampler) / `false` (0: only continue
+   * traces that are active or arrive in headers). A fraction below 1 is a cheap head sampler in
+   * front of the SDK's: the messages it skips cost one random draw and carry no header, so
+   * `roots: 0.01` with an always-on SDK traces 1% of messages at a fraction of the cost of a 1%
+   * SDK sampler (which must create ids for every root it then drops). Receives never start roots.
+   */
+  readonly roots?: boolean | number;
+  /** Randomness for the `roots` fraction (default systemRng). */
+  readonly rng?: Rng;
+  /** Kinds never traced (default `['shn.telemetry']`, the scrape/profile kind). */
+  readonly ignoreKinds?: readonly string[];
+  /** How many messages an envelope carries (for `messaging.batch.message_count`); default none. */
+  readonly batchCount?: (env: Envelope) => number | undefined;
+}
+
+function fail(what: string, value: unknown): ShnError {
+  return new ShnError('INVALID_ARGUMENT', `tracing options: ${what}, got ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+}
+
+function recordError(span: Span, error: unknown): void {
+  if (!span.isRecording()) return;
+  const e = error instanceof Error ? error : new Error(String(error));
+  span.recordException(e);
+  span.setAttribute(SEMCONV.errorType, isShnError(error) ? error.code : e.name);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+}
+
+/**
+ * Tracing as core middleware, on `@opentelemetry/api` only (the SDK is the application's choice).
+ *
+ * - `send` (tell) and `ask` start a PRODUCER span named `send <kind>` / `ask <kind>`, child of the
+ *   active span, and write W3C `traceparent`/`tracestate` into the envelope's headers. An ask's
+ *   span lasts until its reply (or error) arrives: the reply is linked to its request by the
+ *   span and by `messaging.message.conversation_id` on both sides.
+ * - `receive` of an envelope with a `traceparent` starts a CONSUMER span `process <kind>` whose
+ *   parent is the header's span context, and makes it active while the actor runs, so the
+ *   actor's own sends continue the trace. An envelope without the header is not traced.
+ * - Errors (a throw, a rejected ask, a refused tell) are recorded on the span with `error.type`.
+ * - Sampling: an unsampled parent (from the header or the active context) is propagated as a
+ *   header only, with no span created; the only per-message cost is that header.
+ *
+ * Use it in every thread (it is part of the system definition's `middleware`).
+ * @throws ShnError `INVALID_ARGUMENT` for a bad option.
+ */
+export function createTracingMiddleware(options: TracingOptions = {}): Middleware {
+  if (typeof options !== 'object' || options === null) throw fail('must be an object', options);
+  const { tracerProvider, roots = true, ignoreKinds = ['shn.telemetry'], batchCount, rng = systemRng } = options;
+  if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') throw fail('tracerProvider must have getTracer()', typeof tracerProvider);
+  const rootRatio = roots === true ? 1 : roots === false ? 0 : roots;
+  if (typeof rootRatio !== 'number' || !(rootRatio >= 0 && rootRatio <= 1)) throw fail('roots must be a boolean or a fraction in [0, 1]', roots);
+  if (typeof rng?.next !== 'function') throw fail('rng must have next()', typeof rng);
+  if (!Array.isArray(ignoreKinds) || ignoreKinds.some((k) => typeof k !== 'string')) throw fail('ignoreKinds must be an array of kind names', ignoreKinds);
+  if (batchCount !== undefined && typeof batchCount !== 'function') throw fail('batchCount must be a function', typeof batchCount);
+  const tracer: Tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
+  const ignored = new Set(ignoreKinds);
+  const kinds = new KindCache();
+
+  // One-entry caches: a fan-out sends many envelopes under one parent, and a shard receives
+  // runs of envelopes with the same header; both then skip formatting and parsing.
+  let lastSent: SpanContext | undefined;
+  let lastHeader = '';
+  const withTrace = (env: Envelope, sc: SpanContext): Envelope => {
+    if (sc !== lastSent) {
+      lastHeader = formatTrustedTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
+      lastSent = sc;
+    }
+    const headers: Headers = { ...env.headers, [HEADERS.traceparent]: lastHeader };
+    const state = sc.traceState?.serialize();
+    if (state !== undefined && state.length > 0) headers[HEADERS.tracestate] = state;
+    else delete headers[HEADERS.tracestate];
+    return new HeaderedEnvelope(env, headers);
+  };
+  let lastParentHeader = '';
+  let lastParentState: string | undefined;
+  let lastParent: { ctx: Context; sampled: boolean } | undefined;
+  /** The context of the header's span, cached for a run of identical headers; undefined for a malformed one. */
+  const remoteParent = (header: string, state: string | undefined): { ctx: Context; sampled: boolean } | undefined => {
+    if (header === lastParentHeader && state === lastParentState) return lastParent;
+    const p = parseTraceparent(header);
+    const made =
+      p === undefined
+        ? undefined
+        : {
+            ctx: trace.setSpanContext(ROOT_CONTEXT, {
+              traceId: p.traceId,
+              spanId: p.spanId,
+              traceFlags: p.traceFlags,
+              isRemote: true,
+              ...(state === undefined ? {} : { traceState: createTraceState(state) }),
+            }),
+            sampled: (p.traceFlags & TraceFlags.SAMPLED) !== 0,
+          };
+    lastParentHeader = header;
+    lastParentState = state;
+    lastParent = made;
+    return made;
+  };
+
+  const annotate = (span: Span, env: Envelope): void => {
+    span.setAttribute(SEMCONV.partitionId, String(env.to.shard));
+    span.setAttribute(SEMCONV.actor, env.to.actor);
+    span.setAttribute(SEMCONV.messageType, env.type);
+    span.setAttribute(SEMCONV.messageId, env.id);
+    if (env.correlationId !== undefined) span.setAttribute(SEMCONV.conversationId, env.correlationId);
+    const n = batchCount?.(env);
+    if (n !== undefined && Number.isInteger(n) && n > 1) span.setAttribute(SEMCONV.batchCount, n);
+  };
+
+  /** Starts a producer span for `env`, or returns the unsampled parent's context to propagate as is. */
+  const produce = (env: Envelope, kind: string, operation: 'send' | 'ask'): Span | SpanContext | undefined => {
+    const active = context.active();
+    const parentSpan = trace.getSpan(active);
+    if (parentSpan === undefined) {
+      if (rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio)) return undefined;
+    } else {
+      const parent = parentSpan.spanContext();
+      // Unsampled upstream: propagate the decision as a header, create nothing.
+      if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) return parent.traceId === INVALID_TRACEID ? undefined : parent;
+    }
+    const attributes: Attributes = {
+      [SEMCONV.system]: MESSAGING_SYSTEM,
+      [SEMCONV.operationName]: operation,
+      [SEMCONV.operationType]: 'send',
+      [SEMCONV.destinationName]: kind,
+    };
+    const span = tracer.startSpan(`${operation} ${kind}`, { kind: SpanKind.PRODUCER, attributes }, active);
+    if (span.isRecording()) annotate(span, env);
+    else if (span.spanContext().traceId === INVALID_TRACEID) return undefined; // no SDK registered: nothing to propagate
+    return span;
+  };
+
+  const isSpan = (x: Span | SpanContext): x is Span => typeof (x as Span).spanContext === 'function';
+
+  return {
+    name: 'shn.telemetry.tracing',
+
+    send(env: Envelope, next: Next<'accepted' | 'full' | 'closed'>): 'accepted' | 'full' | 'closed' {
+      const kind = kinds.of(env.to.actor);
+      if (ignored.has(kind)) return next(env);
+      const made = produce(env, kind, 'send');
+      if (made === undefined) return next(env);
+      if (!isSpan(made)) return next(withTrace(env, made));
+      try {
+        const r = next(withTrace(env, made.spanContext()));
+        if (r !== 'accepted' && made.isRecording()) {
+          made.setAttribute(SEMCONV.errorType, r === 'full' ? 'MAILBOX_FULL' : 'RUNTIME_CLOSED');
+          made.setStatus({ code: SpanStatusCode.ERROR, message: `tell refused: ${r}` });
+        }
+        return r;
+      } catch (e) {
+        recordError(made, e);
+        throw e;
+      } finally {
+        made.end();
+      }
+    },
+
+    ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {
+      const kind = kinds.of(env.to.actor);
+      if (ignored.has(kind)) return next(env);
+      const made = produce(env, kind, 'ask');
+      if (made === undefined) return next(env);
+      if (!isSpan(made)) return next(withTrace(env, made));
+      let p: Promise<unknown>;
+      try {
+        p = next(withTrace(env, made.spanContext()));
+      } catch (e) {
+        recordError(made, e);
+        made.end();
+        throw e;
+      }
+      if (!made.isRecording()) return p;
+      return p.then(
+        (value) => {
+          made.addEvent('shn.reply', { outcome: 'ok' });
+          made.end();
+          return value;
+        },
+        (error: unknown) => {
+          made.addEvent('shn.reply', { outcome: 'error' });
+          recordError(made, error);
+          made.end();
+          throw error;
+        },
+      );
+    },
+
+    receive(env: Envelope, next: Next<unknown>): unknown {
+      const kind = kinds.of(env.to.actor);
+      if (ignored.has(kind)) return next(env);
+      const header = env.headers[HEADERS.traceparent];
+      if (header === undefined) return next(env);
+      const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
+      if (remote === undefined) return next(env);
+      const parent = remote.ctx;
+      // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
+      if (!remote.sampled) return context.with(parent, next, undefined, env);
+      const attributes: Attributes = {
+        [SEMCONV.system]: MESSAGING_SYSTEM,
+        [SEMCONV.operationName]: 'process',
+        [SEMCONV.operationType]: 'process',
+        [SEMCONV.destinationName]: kind,
+      };
+      const span = tracer.startSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+      if (span.isRecording()) annotate(span, env);
+      let result: unknown;
+      try {
+        result = context.with(trace.setSpan(parent, span), next, undefined, env);
+      } catch (e) {
+        recordError(span, e);
+        span.end();
+        throw e;
+      }
+      if (isThenable(result)) {
+        (result as PromiseLike<unknown>).then(
+          () => span.end(),
+          (e: unknown) => {
+            recordError(span, e);
+            span.end();
+          },
+        );
+      } else {
+        span.end();
+      }
+      return result;
+    },
+  };
+}
