@@ -1,0 +1,180 @@
+import { ShnError, systemClock } from '@shn/core';
+import type { Clock } from '@shn/core';
+import { AimdLimit } from '../limits/aimd-limit.js';
+import type { AimdLimitOptions } from '../limits/aimd-limit.js';
+import { ConcurrencyLimiter } from '../limits/concurrency-limiter.js';
+import type { LimiterTicket } from '../limits/concurrency-limiter.js';
+import { FixedLimit } from '../limits/fixed-limit.js';
+import { Gradient2Limit } from '../limits/gradient2-limit.js';
+import type { Gradient2LimitOptions } from '../limits/gradient2-limit.js';
+import type { LimitAlgorithm } from '../limits/limit-algorithm.js';
+import { invalid } from '../option-checks.js';
+import { TokenBucket } from '../rate/token-bucket.js';
+
+/** The global concurrency limit of an {@link AdmissionControl}. */
+export type ConcurrencyOption =
+  | ({ readonly algorithm: 'gradient2' } & Gradient2LimitOptions)
+  | ({ readonly algorithm: 'aimd' } & AimdLimitOptions)
+  | { readonly algorithm: 'fixed'; readonly limit: number }
+  | { readonly algorithm: 'custom'; readonly limit: LimitAlgorithm };
+
+/** Options of {@link AdmissionControl}. Both stages are optional; with neither, everything is admitted (and counted). */
+export interface AdmissionOptions {
+  /** A token bucket per connection: `ratePerSec` requests per second, bursts up to `burst`. */
+  readonly perConnection?: { readonly ratePerSec: number; readonly burst: number } | undefined;
+  /** A limit on requests in flight across every connection; `gradient2` adapts to latency. */
+  readonly concurrency?: ConcurrencyOption | undefined;
+  /** Priority shedding on the global limit; see {@link ConcurrencyLimiter} (default 1: none). */
+  readonly lowestPriorityShare?: number;
+  readonly clock?: Clock;
+}
+
+/** Counters of an {@link AdmissionControl} (all connections). */
+export interface AdmissionCounters {
+  admitted: number;
+  /** Refused by a connection's token bucket (`RATE_LIMITED`). */
+  rateLimited: number;
+  /** Refused by the global concurrency limit (`OVERLOADED`). */
+  shed: number;
+  /** Admitted requests that ended. */
+  completed: number;
+}
+
+/** How an admitted request ended. */
+export type AdmissionOutcome = 'success' | 'dropped' | 'ignore';
+
+/** The answer of {@link ConnectionAdmission.admit}. */
+export type Admission =
+  | {
+      readonly admitted: true;
+      /** Call once when the request has been answered (later calls are ignored). */
+      done(outcome?: AdmissionOutcome): void;
+    }
+  | {
+      readonly admitted: false;
+      /** `RATE_LIMITED` or `OVERLOADED`, with the limit in its message and details. */
+      readonly error: ShnError;
+      /** The RESP error line to send, without `-` and CRLF: `BUSY ...`. */
+      readonly reply: string;
+    };
+
+const NO_TICKET: LimiterTicket = { success() {}, ignore() {}, dropped() {} };
+
+function makeLimit(c: ConcurrencyOption): LimitAlgorithm {
+  switch (c.algorithm) {
+    case 'gradient2': {
+      const { algorithm: _a, ...o } = c;
+      return new Gradient2Limit(o);
+    }
+    case 'aimd': {
+      const { algorithm: _a, ...o } = c;
+      return new AimdLimit(o);
+    }
+    case 'fixed':
+      return new FixedLimit(c.limit);
+    case 'custom':
+      return c.limit;
+    default:
+      throw invalid('concurrency.algorithm', "'gradient2', 'aimd', 'fixed' or 'custom'", (c as { algorithm?: unknown }).algorithm);
+  }
+}
+
+/**
+ * Admission control for a server: a token bucket per connection (a client cannot take more than
+ * its rate) in front of one adaptive concurrency limiter for the whole server (the server takes no
+ * more than it can serve at good latency). A refused request gets a typed error and a RESP `BUSY`
+ * line to answer with immediately, so excess load costs one short reply instead of queue memory.
+ * Single-threaded (one event loop), O(1) per request.
+ */
+export class AdmissionControl {
+  readonly counters: AdmissionCounters = { admitted: 0, rateLimited: 0, shed: 0, completed: 0 };
+  readonly #perConnection: { readonly ratePerSec: number; readonly burst: number } | undefined;
+  readonly #limiter: ConcurrencyLimiter | undefined;
+  readonly #clock: Clock;
+
+  /** @throws ShnError `INVALID_ARGUMENT` for bad options (negative rates, zero bursts, bad limits). */
+  constructor(options: AdmissionOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#perConnection = options.perConnection;
+    if (this.#perConnection !== undefined) new TokenBucket({ ...this.#perConnection, clock: this.#clock });
+    this.#limiter =
+      options.concurrency === undefined
+        ? undefined
+        : new ConcurrencyLimiter({
+            limit: makeLimit(options.concurrency),
+            clock: this.#clock,
+            ...(options.lowestPriorityShare === undefined ? {} : { lowestPriorityShare: options.lowestPriorityShare }),
+          });
+  }
+
+  /** The global limit now (`Infinity` without one). */
+  get limit(): number {
+    return this.#limiter?.limit ?? Infinity;
+  }
+
+  /** Admitted requests in flight. */
+  get inflight(): number {
+    return this.counters.admitted - this.counters.completed;
+  }
+
+  /** A gate for one new connection (its own token bucket). Drop it with the connection. */
+  connection(): ConnectionAdmission {
+    const bucket = this.#perConnection === undefined ? undefined : new TokenBucket({ ...this.#perConnection, clock: this.#clock });
+    return new ConnectionAdmission(this, bucket);
+  }
+
+  /** @internal */
+  decide(bucket: TokenBucket | undefined, priority: number): Admission {
+    if (bucket !== undefined && !bucket.tryAcquire()) {
+      this.counters.rateLimited++;
+      const retry = Math.ceil(bucket.msUntil());
+      const error = new ShnError('RATE_LIMITED', `rate limit of ${bucket.ratePerSec} requests/s per connection (burst ${bucket.burst}) exceeded; retry in ${retry} ms`, {
+        details: { ratePerSec: bucket.ratePerSec, burst: bucket.burst, retryAfterMs: retry },
+      });
+      return { admitted: false, error, reply: `BUSY ${error.message}` };
+    }
+    let ticket = NO_TICKET;
+    if (this.#limiter !== undefined) {
+      const t = this.#limiter.tryAcquire(priority);
+      if (t === undefined) {
+        this.counters.shed++;
+        const limit = this.#limiter.limit;
+        const error = new ShnError('OVERLOADED', `server overloaded: ${this.#limiter.inflight} requests in flight, limit ${limit}`, {
+          details: { inflight: this.#limiter.inflight, limit },
+        });
+        return { admitted: false, error, reply: `BUSY ${error.message}` };
+      }
+      ticket = t;
+    }
+    this.counters.admitted++;
+    let open = true;
+    return {
+      admitted: true,
+      done: (outcome: AdmissionOutcome = 'success') => {
+        if (!open) return;
+        open = false;
+        this.counters.completed++;
+        if (outcome === 'success') ticket.success();
+        else if (outcome === 'dropped') ticket.dropped();
+        else ticket.ignore();
+      },
+    };
+  }
+}
+
+/** The admission gate of one connection; see {@link AdmissionControl.connection}. */
+export class ConnectionAdmission {
+  /** @internal */
+  constructor(
+    private readonly control: AdmissionControl,
+    private readonly bucket: TokenBucket | undefined,
+  ) {}
+
+  /**
+   * Decides on one request of `priority` (0..255, default 255: never shed by priority). On
+   * `admitted: true` call `done()` once the reply is written; otherwise answer `-${reply}`.
+   */
+  admit(priority = 255): Admission {
+    return this.control.decide(this.bucket, priority);
+  }
+}
