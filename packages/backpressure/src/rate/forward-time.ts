@@ -9,7 +9,10 @@ import type { Clock } from '@shn/core';
 export class ForwardTime {
   #last = -Infinity;
 
-  constructor(private readonly clock: Clock) {}
+  /** Takes the first reading now: time before construction never counts. */
+  constructor(private readonly clock: Clock) {
+    this.now();
+  }
 
   /** The current reading, ms: max(previous reading, clock.monotonic()). */
   now(): number {
