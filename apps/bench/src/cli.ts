@@ -16,6 +16,7 @@ import { runKvBench } from './kv/kv-bench.js';
 import { runLincheckBench } from './lincheck/lincheck-bench.js';
 import { runMailboxBench } from './mailbox/mailbox-bench.js';
 import { runBalanceBench } from './balance/balance-bench.js';
+import { runOverloadBench } from './overload/overload-bench.js';
 
 const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilder>>> = {
   mailbox: (a) => runMailboxBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
@@ -23,6 +24,7 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   crdt: (a) => runCrdtBench({ quick: a.quick, repeats: a.repeats, edits: a.count }),
   lincheck: (a) => runLincheckBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   balance: (a) => runBalanceBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  overload: (a) => runOverloadBench({ quick: a.quick, phaseMs: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
