@@ -83,15 +83,25 @@ export async function runBalanceBench(options: BalanceBenchOptions): Promise<Res
     result.addRatio(`${name}.p99.ll/jsq`, `p99 least loaded (stale gauges) / JSQ, ${label}`, `${name}.ll.p99`, `${name}.jsq.p99`);
     result.addRatio(`${name}.tput.jsq/rr`, `throughput JSQ / round robin, ${label}`, `${name}.jsq.tput`, `${name}.rr.tput`, { op: '>=', value: 1 });
   }
-  for (const steal of [false, true]) {
-    const id = steal ? 'steal' : 'nosteal';
-    const label = steal ? 'work stealing' : 'no stealing';
-    const runs = seeds.map((seed) => simulateStealing({ ...stealing, steal, seed }));
-    result.addFigure(`${id}.p50`, label, 'p50 latency, skewed stateless workload', 'ms', runs.map((r) => r.p50Ms));
-    result.addFigure(`${id}.p99`, label, 'p99 latency, skewed stateless workload', 'ms', runs.map((r) => r.p99Ms));
-    result.addFigure(`${id}.tput`, label, 'throughput, skewed stateless workload', 'req/s', runs.map((r) => r.throughputPerSec), steal ? `${runs[0]?.stolen ?? 0} tasks stolen in ${runs[0]?.requests ?? 0} requests (first seed)` : undefined);
+  // Hot shard offered 1.86x its capacity (overloaded without stealing) and 0.9x (stable but near saturation).
+  const skews = [
+    { id: '', load: stealing.load, label: 'skewed stateless workload (hot shard at 1.86x)' },
+    { id: 'mild.', load: 0.29, label: 'skewed stateless workload (hot shard at 0.9x)' },
+  ];
+  for (const skew of skews) {
+    for (const steal of [false, true]) {
+      const id = `${skew.id}${steal ? 'steal' : 'nosteal'}`;
+      const label = steal ? 'work stealing' : 'no stealing';
+      const runs = seeds.map((seed) => simulateStealing({ ...stealing, load: skew.load, steal, seed }));
+      result.addFigure(`${id}.p50`, label, `p50 latency, ${skew.label}`, 'ms', runs.map((r) => r.p50Ms));
+      result.addFigure(`${id}.p99`, label, `p99 latency, ${skew.label}`, 'ms', runs.map((r) => r.p99Ms));
+      result.addFigure(`${id}.tput`, label, `throughput, ${skew.label}`, 'req/s', runs.map((r) => r.throughputPerSec), steal ? `${runs[0]?.stolen ?? 0} tasks stolen in ${runs[0]?.requests ?? 0} requests (first seed)` : undefined);
+    }
+    result.addRatio(`${skew.id}steal.p99`, `p99 no stealing / work stealing, hot shard at ${skew.id === '' ? '1.86x' : '0.9x'}`, `${skew.id}nosteal.p99`, `${skew.id}steal.p99`, { op: '>=', value: 1 });
+    result.addRatio(`${skew.id}steal.tput`, `throughput work stealing / no stealing, hot shard at ${skew.id === '' ? '1.86x' : '0.9x'}`, `${skew.id}steal.tput`, `${skew.id}nosteal.tput`, { op: '>=', value: 1 });
   }
-  result.addRatio('steal.p99', 'p99 no stealing / work stealing', 'nosteal.p99', 'steal.p99', { op: '>=', value: 1 });
-  result.addRatio('steal.tput', 'throughput work stealing / no stealing', 'steal.tput', 'nosteal.tput', { op: '>=', value: 1 });
+  result.note(
+    'Without stealing at 1.86x the hot shard\'s queue grows for the whole run, so its latencies grow with the run length (the throughput ratio is the stable figure); at 0.9x the system is stable either way and the p99 ratio is meaningful.',
+  );
   return result;
 }
