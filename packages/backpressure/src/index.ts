@@ -21,7 +21,7 @@ export { FixedLimit } from './limits/fixed-limit.js';
 export { ConcurrencyLimiter } from './limits/concurrency-limiter.js';
 export type { ConcurrencyLimiterOptions, LimiterTicket, LimiterCounters } from './limits/concurrency-limiter.js';
 export { AdmissionControl, ConnectionAdmission } from './admission/admission-control.js';
-export type { Admission, AdmissionOptions, AdmissionCounters, AdmissionOutcome, ConcurrencyOption } from './admission/admission-control.js';
+export type { Admission, AdmissionOptions, AdmissionCounters, AdmissionOutcome, ConcurrencyOption, PerConnectionOptions } from './admission/admission-control.js';
 export { CreditStream } from './streams/credit-stream.js';
 export { CreditReader } from './streams/credit-reader.js';
 export { CreditSender, CreditReceiver } from './streams/credit-link.js';

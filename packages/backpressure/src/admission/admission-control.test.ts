@@ -21,6 +21,20 @@ describe('AdmissionControl', () => {
     expect(ac.counters).toMatchObject({ admitted: 5, rateLimited: 2, shed: 0 });
   });
 
+  it('asks a flooding connection to pause reading once its BUSY budget is spent', () => {
+    const clock = virtualClock(0);
+    const ac = new AdmissionControl({ perConnection: { ratePerSec: 1000, burst: 2, busyRatePerSec: 1000 }, concurrency: { algorithm: 'fixed', limit: 100 }, clock });
+    const a = ac.connection();
+    const r = Array.from({ length: 6 }, () => a.admit());
+    // 2 admitted (burst), 2 refused within the BUSY budget (its burst is 2), then pauses.
+    expect(r.map((x) => (x.admitted ? 'ok' : x.pauseMs > 0 ? 'pause' : 'busy'))).toEqual(['ok', 'ok', 'busy', 'busy', 'pause', 'pause']);
+    const paused = r[4] as Extract<Admission, { admitted: false }>;
+    expect(paused.pauseMs).toBe(1); // until the next token, rounded up to whole ms
+    expect(ac.counters.paused).toBe(2);
+    clock.advance(1);
+    expect(a.admit().admitted).toBe(true);
+  });
+
   it('sheds with OVERLOADED beyond the global limit, frees the slot on done(), and never double-counts', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.oneof(fc.constant('admit' as const), fc.nat()), { maxLength: 200 }), (limit, ops) => {
@@ -76,5 +90,7 @@ describe('AdmissionControl', () => {
     expect(codeOf(() => new AdmissionControl({ concurrency: { algorithm: 'fixed', limit: 0 } }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => new AdmissionControl({ concurrency: { algorithm: 'magic' } as never }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => new AdmissionControl({ concurrency: { algorithm: 'aimd', backoffRatio: 3 } }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => new AdmissionControl({ perConnection: { ratePerSec: 1, burst: 1, busyRatePerSec: -1 } }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => new AdmissionControl({ overloadPauseMs: 0 }))).toBe('INVALID_ARGUMENT');
   });
 });

@@ -8,8 +8,15 @@ import { FixedLimit } from '../limits/fixed-limit.js';
 import { Gradient2Limit } from '../limits/gradient2-limit.js';
 import type { Gradient2LimitOptions } from '../limits/gradient2-limit.js';
 import type { LimitAlgorithm } from '../limits/limit-algorithm.js';
-import { invalid } from '../option-checks.js';
+import { checkPositive, invalid } from '../option-checks.js';
 import { TokenBucket } from '../rate/token-bucket.js';
+
+/** The per-connection stage of an {@link AdmissionControl}. */
+export interface PerConnectionOptions {
+  readonly ratePerSec: number;
+  readonly burst: number;
+  readonly busyRatePerSec?: number;
+}
 
 /** The global concurrency limit of an {@link AdmissionControl}. */
 export type ConcurrencyOption =
@@ -20,12 +27,20 @@ export type ConcurrencyOption =
 
 /** Options of {@link AdmissionControl}. Both stages are optional; with neither, everything is admitted (and counted). */
 export interface AdmissionOptions {
-  /** A token bucket per connection: `ratePerSec` requests per second, bursts up to `burst`. */
-  readonly perConnection?: { readonly ratePerSec: number; readonly burst: number } | undefined;
+  /**
+   * A token bucket per connection: `ratePerSec` requests per second, bursts up to `burst`.
+   * `busyRatePerSec` (default = `ratePerSec`, burst alike) bounds the refusals a connection gets
+   * answered per second; past it, a refusal carries `pauseMs` so the server stops reading that
+   * connection for a while and TCP backpressure holds the rest (a flood costs the server at most
+   * `ratePerSec + busyRatePerSec` parsed commands per second per connection).
+   */
+  readonly perConnection?: PerConnectionOptions | undefined;
   /** A limit on requests in flight across every connection; `gradient2` adapts to latency. */
   readonly concurrency?: ConcurrencyOption | undefined;
   /** Priority shedding on the global limit; see {@link ConcurrencyLimiter} (default 1: none). */
   readonly lowestPriorityShare?: number;
+  /** `pauseMs` of a refusal by the global limit once a connection's BUSY budget is spent (default 5). */
+  readonly overloadPauseMs?: number;
   readonly clock?: Clock;
 }
 
@@ -38,6 +53,8 @@ export interface AdmissionCounters {
   shed: number;
   /** Admitted requests that ended. */
   completed: number;
+  /** Refusals that asked the connection to pause reading (its BUSY budget was spent). */
+  paused: number;
 }
 
 /** How an admitted request ended. */
@@ -56,6 +73,11 @@ export type Admission =
       readonly error: ShnError;
       /** The RESP error line to send, without `-` and CRLF: `BUSY ...`. */
       readonly reply: string;
+      /**
+       * 0, or how long to stop reading this connection, ms: it has used its BUSY budget, so further
+       * refusals would cost more than TCP backpressure. Answer this one, then pause the socket.
+       */
+      readonly pauseMs: number;
     };
 
 const NO_TICKET: LimiterTicket = { success() {}, ignore() {}, dropped() {} };
@@ -87,8 +109,9 @@ function makeLimit(c: ConcurrencyOption): LimitAlgorithm {
  * Single-threaded (one event loop), O(1) per request.
  */
 export class AdmissionControl {
-  readonly counters: AdmissionCounters = { admitted: 0, rateLimited: 0, shed: 0, completed: 0 };
-  readonly #perConnection: { readonly ratePerSec: number; readonly burst: number } | undefined;
+  readonly counters: AdmissionCounters = { admitted: 0, rateLimited: 0, shed: 0, completed: 0, paused: 0 };
+  readonly #perConnection: PerConnectionOptions | undefined;
+  readonly #overloadPauseMs: number;
   readonly #limiter: ConcurrencyLimiter | undefined;
   readonly #clock: Clock;
 
@@ -96,7 +119,8 @@ export class AdmissionControl {
   constructor(options: AdmissionOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#perConnection = options.perConnection;
-    if (this.#perConnection !== undefined) new TokenBucket({ ...this.#perConnection, clock: this.#clock });
+    if (this.#perConnection !== undefined) this.#buckets();
+    this.#overloadPauseMs = checkPositive('overloadPauseMs', options.overloadPauseMs ?? 5);
     this.#limiter =
       options.concurrency === undefined
         ? undefined
@@ -119,19 +143,29 @@ export class AdmissionControl {
 
   /** A gate for one new connection (its own token bucket). Drop it with the connection. */
   connection(): ConnectionAdmission {
-    const bucket = this.#perConnection === undefined ? undefined : new TokenBucket({ ...this.#perConnection, clock: this.#clock });
-    return new ConnectionAdmission(this, bucket);
+    const b = this.#perConnection === undefined ? undefined : this.#buckets();
+    return new ConnectionAdmission(this, b?.requests, b?.busy);
+  }
+
+  #buckets(): { requests: TokenBucket; busy: TokenBucket } {
+    const o = this.#perConnection as PerConnectionOptions;
+    const requests = new TokenBucket({ ratePerSec: o.ratePerSec, burst: o.burst, clock: this.#clock });
+    const busyRate = o.busyRatePerSec ?? o.ratePerSec;
+    const busy = new TokenBucket({ ratePerSec: busyRate, burst: Math.max(1, Math.min(o.burst, busyRate)), clock: this.#clock });
+    return { requests, busy };
   }
 
   /** @internal */
-  decide(bucket: TokenBucket | undefined, priority: number): Admission {
+  decide(bucket: TokenBucket | undefined, busy: TokenBucket | undefined, priority: number): Admission {
     if (bucket !== undefined && !bucket.tryAcquire()) {
       this.counters.rateLimited++;
       const retry = Math.ceil(bucket.msUntil());
       const error = new ShnError('RATE_LIMITED', `rate limit of ${bucket.ratePerSec} requests/s per connection (burst ${bucket.burst}) exceeded; retry in ${retry} ms`, {
         details: { ratePerSec: bucket.ratePerSec, burst: bucket.burst, retryAfterMs: retry },
       });
-      return { admitted: false, error, reply: `BUSY ${error.message}` };
+      const pauseMs = busy === undefined || busy.tryAcquire() ? 0 : Math.max(1, retry);
+      if (pauseMs > 0) this.counters.paused++;
+      return { admitted: false, error, reply: `BUSY ${error.message}`, pauseMs };
     }
     let ticket = NO_TICKET;
     if (this.#limiter !== undefined) {
@@ -142,7 +176,9 @@ export class AdmissionControl {
         const error = new ShnError('OVERLOADED', `server overloaded: ${this.#limiter.inflight} requests in flight, limit ${limit}`, {
           details: { inflight: this.#limiter.inflight, limit },
         });
-        return { admitted: false, error, reply: `BUSY ${error.message}` };
+        const pauseMs = busy === undefined || busy.tryAcquire() ? 0 : this.#overloadPauseMs;
+        if (pauseMs > 0) this.counters.paused++;
+        return { admitted: false, error, reply: `BUSY ${error.message}`, pauseMs };
       }
       ticket = t;
     }
@@ -168,13 +204,15 @@ export class ConnectionAdmission {
   constructor(
     private readonly control: AdmissionControl,
     private readonly bucket: TokenBucket | undefined,
+    private readonly busy: TokenBucket | undefined,
   ) {}
 
   /**
    * Decides on one request of `priority` (0..255, default 255: never shed by priority). On
-   * `admitted: true` call `done()` once the reply is written; otherwise answer `-${reply}`.
+   * `admitted: true` call `done()` once the reply is written; otherwise answer `-${reply}`, and if
+   * `pauseMs > 0` stop reading this connection for that long.
    */
   admit(priority = 255): Admission {
-    return this.control.decide(this.bucket, priority);
+    return this.control.decide(this.bucket, this.busy, priority);
   }
 }
