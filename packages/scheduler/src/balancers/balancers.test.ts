@@ -6,6 +6,7 @@ import { codeOf, virtualClock } from '../virtual-clock.test-helper.js';
 import { healthAware } from './health-aware.js';
 import { joinShortestQueue, leastLoaded, powerOfTwoChoices } from './load-aware.js';
 import { rendezvousHash } from './rendezvous-hash.js';
+import { ringHash } from './ring-hash.js';
 import { roundRobin, weightedRoundRobin } from './round-robin.js';
 import { stickySessions } from './sticky-sessions.js';
 
@@ -115,6 +116,21 @@ describe('healthAware', () => {
     for (const s of [0, 1, 2, 3]) r.markDown(s);
     expect(c.map((x) => x.shard)).toContain(r.pick('k', c));
     expect(r.panics).toBe(1);
+  });
+
+  it('never picks a shard marked down while another candidate is up, whatever the inner balancer', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.array(fc.nat(11), { maxLength: 11 }), fc.integer(), fc.constantFrom('rr', 'rendezvous', 'ring', 'p2c', 'jsq'), (n, downs, seed, which) => {
+        const inner = { rr: roundRobin(), rendezvous: rendezvousHash(), ring: ringHash(), p2c: powerOfTwoChoices({ rng: seededRng(seed) }), jsq: joinShortestQueue({ rng: seededRng(seed) }) }[which];
+        const r = healthAware(inner, { clock: virtualClock(0), rng: seededRng(seed) });
+        const down = new Set(downs.map((d) => d % n));
+        if (down.size === n) down.delete(0);
+        for (const d of down) r.markDown(d);
+        const c = cands(Array.from({ length: n }, (_, i) => (i * 7) % 5));
+        for (let i = 0; i < 50; i++) expect(down.has(r.pick(`k${i}`, c))).toBe(false);
+        expect(r.panics).toBe(0);
+      }),
+    );
   });
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
