@@ -18,6 +18,8 @@ export type { AimdLimitOptions } from './limits/aimd-limit.js';
 export { Gradient2Limit } from './limits/gradient2-limit.js';
 export type { Gradient2LimitOptions } from './limits/gradient2-limit.js';
 export { FixedLimit } from './limits/fixed-limit.js';
+export { WindowedLimit } from './limits/windowed-limit.js';
+export type { WindowedLimitOptions } from './limits/windowed-limit.js';
 export { ConcurrencyLimiter } from './limits/concurrency-limiter.js';
 export type { ConcurrencyLimiterOptions, LimiterTicket, LimiterCounters } from './limits/concurrency-limiter.js';
 export { AdmissionControl, ConnectionAdmission } from './admission/admission-control.js';

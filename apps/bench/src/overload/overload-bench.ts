@@ -26,12 +26,12 @@ const CONNECTIONS = 16;
 const shnKvMain = path.join(repoRoot, 'apps', 'demo', 'dist', 'main.js');
 
 /**
- * The default command lines (`{port}` and `{rate}`, `{burst}` are filled in): shn-kv with two
+ * The default command lines (`{port}`, `{rate}`, `{burst}` and `{busy}` are filled in): shn-kv with two
  * shards, without and with admission control. The `--admission*` flags are what the demo wiring
  * is expected to accept (see packages/backpressure/README.md).
  */
 export const DEFAULT_OFF = `${process.execPath} ${shnKvMain} --port {port} --admin-port 0 --shards 2`;
-export const DEFAULT_ON = `${DEFAULT_OFF} --admission --admission-rate {rate} --admission-burst {burst} --admission-limit gradient2`;
+export const DEFAULT_ON = `${DEFAULT_OFF} --admission --admission-rate {rate} --admission-burst {burst} --admission-limit gradient2 --admission-busy-rate {busy}`;
 
 function fill(template: string, port: number, vars: Record<string, number>): { command: string; args: string[] } {
   let t = template;
@@ -108,14 +108,17 @@ export async function runOverloadBench(options: OverloadBenchOptions): Promise<R
     result.skip('on', 'no capacity measured, so no load to offer');
     return result;
   }
-  // With admission control: per-connection rate 2x its fair share of the capacity, adaptive global limit.
+  // With admission control: per-connection rate 2x its fair share of the capacity, adaptive global
+  // limit, and a BUSY budget of 5x the rate (enough to answer the whole excess of a 10x load with
+  // -BUSY; beyond it the server pauses reading the connection).
   const rate = (2 * capacity) / CONNECTIONS;
   const burst = Math.max(16, rate / 100);
-  config['admission'] = { perConnectionRate: Math.round(rate), burst: Math.round(burst), limit: 'gradient2' };
+  const busy = 5 * rate;
+  config['admission'] = { perConnectionRate: Math.round(rate), burst: Math.round(burst), busyRate: Math.round(busy), limit: 'gradient2' };
   let on: RunningServer | undefined;
   try {
     const port = await findFreePort();
-    const cmd = fill(onCmd, port, { rate, burst });
+    const cmd = fill(onCmd, port, { rate, burst, busy });
     try {
       on = await startServer(cmd.command, cmd.args, port);
     } catch (e) {

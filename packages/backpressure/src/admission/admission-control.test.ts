@@ -64,7 +64,7 @@ describe('AdmissionControl', () => {
 
   it('adapts the global limit with gradient2 when latency jumps (before its long window absorbs the change)', () => {
     const clock = virtualClock(0);
-    const ac = new AdmissionControl({ concurrency: { algorithm: 'gradient2', initialLimit: 50, minLimit: 4, maxLimit: 100 }, clock });
+    const ac = new AdmissionControl({ concurrency: { algorithm: 'gradient2', initialLimit: 50, minLimit: 4, maxLimit: 100 }, window: false, clock });
     const conn = ac.connection();
     const round = (rttMs: number) => {
       const open: Extract<Admission, { admitted: true }>[] = [];

@@ -8,6 +8,8 @@ import { FixedLimit } from '../limits/fixed-limit.js';
 import { Gradient2Limit } from '../limits/gradient2-limit.js';
 import type { Gradient2LimitOptions } from '../limits/gradient2-limit.js';
 import type { LimitAlgorithm } from '../limits/limit-algorithm.js';
+import { WindowedLimit } from '../limits/windowed-limit.js';
+import type { WindowedLimitOptions } from '../limits/windowed-limit.js';
 import { checkPositive, invalid } from '../option-checks.js';
 import { TokenBucket } from '../rate/token-bucket.js';
 
@@ -39,6 +41,12 @@ export interface AdmissionOptions {
   readonly concurrency?: ConcurrencyOption | undefined;
   /** Priority shedding on the global limit; see {@link ConcurrencyLimiter} (default 1: none). */
   readonly lowestPriorityShare?: number;
+  /**
+   * Sampling of `gradient2` and `aimd`: one aggregate sample per window (Netflix's `WindowedLimit`).
+   * Default `{ minWindowMs: 100, maxWindowMs: 1000, windowSize: 10 }` (Netflix's is 1 s: a server
+   * should react to overload faster); `false` feeds every request's RTT directly.
+   */
+  readonly window?: Omit<WindowedLimitOptions, 'clock'> | false;
   /** `pauseMs` of a refusal by the global limit once a connection's BUSY budget is spent (default 5). */
   readonly overloadPauseMs?: number;
   readonly clock?: Clock;
@@ -121,11 +129,19 @@ export class AdmissionControl {
     this.#perConnection = options.perConnection;
     if (this.#perConnection !== undefined) this.#buckets();
     this.#overloadPauseMs = checkPositive('overloadPauseMs', options.overloadPauseMs ?? 5);
+    let limit: LimitAlgorithm | undefined;
+    if (options.concurrency !== undefined) {
+      limit = makeLimit(options.concurrency);
+      const adaptive = options.concurrency.algorithm === 'gradient2' || options.concurrency.algorithm === 'aimd';
+      if (adaptive && options.window !== false) {
+        limit = new WindowedLimit(limit, { minWindowMs: 100, maxWindowMs: 1000, windowSize: 10, ...(options.window ?? {}), clock: this.#clock });
+      }
+    }
     this.#limiter =
-      options.concurrency === undefined
+      limit === undefined
         ? undefined
         : new ConcurrencyLimiter({
-            limit: makeLimit(options.concurrency),
+            limit,
             clock: this.#clock,
             ...(options.lowestPriorityShare === undefined ? {} : { lowestPriorityShare: options.lowestPriorityShare }),
           });

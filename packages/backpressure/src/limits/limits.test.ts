@@ -6,6 +6,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { LimiterTicket } from './concurrency-limiter.js';
 import { FixedLimit } from './fixed-limit.js';
 import { Gradient2Limit } from './gradient2-limit.js';
+import { WindowedLimit } from './windowed-limit.js';
 
 /** Netflix AIMDLimit._update, transcribed. */
 function netflixAimd(limit: number, rtt: number, inflight: number, didDrop: boolean, o = { min: 20, max: 200, ratio: 0.9, timeout: 5000 }): number {
@@ -120,5 +121,36 @@ describe('ConcurrencyLimiter', () => {
     expect(codeOf(() => new ConcurrencyLimiter({ limit: {} as never }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => new ConcurrencyLimiter({ limit: new FixedLimit(1), lowestPriorityShare: 0 }))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => new FixedLimit(0))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('WindowedLimit', () => {
+  it('feeds the delegate one sample per window: average RTT, max in flight, any drop', () => {
+    const clock = virtualClock(0);
+    const seen: [number, number, boolean][] = [];
+    const w = new WindowedLimit({ limit: 7, onSample: (r, i, d) => void seen.push([r, i, d]) }, { minWindowMs: 100, maxWindowMs: 100, windowSize: 3, minRttMs: 1, clock });
+    w.onSample(0.5, 99, true); // below minRttMs: ignored
+    w.onSample(10, 1, false);
+    w.onSample(20, 5, false);
+    clock.advance(100);
+    w.onSample(30, 2, true); // window time is up and 3 samples: one aggregate
+    w.onSample(40, 9, false); // a new window
+    expect(seen).toEqual([[20, 5, true]]);
+    expect(w.limit).toBe(7);
+    clock.advance(99);
+    w.onSample(40, 1, false);
+    w.onSample(40, 1, false);
+    expect(seen.length).toBe(1); // window not over yet
+    clock.advance(1);
+    w.onSample(40, 1, false);
+    expect(seen[1]).toEqual([40, 9, false]);
+  });
+
+  it('rejects bad options with INVALID_ARGUMENT', () => {
+    const d = new FixedLimit(1);
+    for (const o of [{ minWindowMs: 0 }, { minWindowMs: 10, maxWindowMs: 5 }, { windowSize: 0 }, { minRttMs: -1 }]) {
+      expect(codeOf(() => new WindowedLimit(d, o))).toBe('INVALID_ARGUMENT');
+    }
+    expect(codeOf(() => new WindowedLimit({} as never))).toBe('INVALID_ARGUMENT');
   });
 });
