@@ -59,6 +59,7 @@ export async function runOverloadBench(options: OverloadBenchOptions): Promise<R
   result.note('Offered load is open loop and paced per millisecond; a request the client could not write because the socket would not take more (TCP backpressure) is counted as not sent, never queued in the client.');
   result.note('Latency is from the write of a request to its reply; p99 is over answered (admitted, +OK) requests only; BUSY replies are counted separately.');
   result.note('Memory is the peak VmRSS of the server process (all shards are threads of it), sampled every 50 ms during the phase.');
+  result.note('Unanswered: written by the client but not answered within 5 s after the phase (still in socket buffers or server queues): not necessarily lost.');
   if (env['SHN_OVERLOAD_OFF_CMD'] === undefined && !existsSync(shnKvMain)) {
     result.skip('off', `${path.relative(repoRoot, shnKvMain)} not found: build shn-kv (pnpm build) or set SHN_OVERLOAD_OFF_CMD`);
     result.skip('on', 'no server to measure');
@@ -108,12 +109,18 @@ export async function runOverloadBench(options: OverloadBenchOptions): Promise<R
     result.skip('on', 'no capacity measured, so no load to offer');
     return result;
   }
-  // With admission control: per-connection rate 2x its fair share of the capacity, adaptive global
-  // limit, and a BUSY budget of 5x the rate (enough to answer the whole excess of a 10x load with
-  // -BUSY; beyond it the server pauses reading the connection).
-  const rate = (2 * capacity) / CONNECTIONS;
+  // With admission control: a per-connection rate of `rateFactor` x its fair share of the capacity
+  // (default 2), an adaptive global limit, and a BUSY budget of `busyFactor` x that rate (default 5:
+  // enough to answer the whole excess of a 10x load with -BUSY; beyond it the server pauses reading
+  // the connection and TCP holds the rest). Both can be set: SHN_OVERLOAD_RATE_FACTOR, SHN_OVERLOAD_BUSY_FACTOR.
+  const factor = (name: string, fallback: number): number => {
+    const raw = env[name];
+    const v = raw === undefined ? fallback : Number(raw);
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  const rate = (factor('SHN_OVERLOAD_RATE_FACTOR', 2) * capacity) / CONNECTIONS;
   const burst = Math.max(16, rate / 100);
-  const busy = 5 * rate;
+  const busy = factor('SHN_OVERLOAD_BUSY_FACTOR', 5) * rate;
   config['admission'] = { perConnectionRate: Math.round(rate), burst: Math.round(burst), busyRate: Math.round(busy), limit: 'gradient2' };
   let on: RunningServer | undefined;
   try {
