@@ -39,7 +39,53 @@ describe('AimdLimit', () => {
   });
 });
 
+/** Netflix Gradient2Limit._update with its ExpAvgMeasurement(600, 10), transcribed (defaults: initial 20, min 20, max 200, smoothing 0.2, queueSize 4, tolerance 1.5). */
+function netflixGradient2() {
+  let estimated = 20;
+  let count = 0;
+  let sum = 0;
+  let longValue = 0;
+  const factor = 2 / (600 + 1);
+  const addLong = (x: number) => {
+    if (count < 10) {
+      count++;
+      sum += x;
+      longValue = sum / count;
+    } else longValue = longValue * (1 - factor) + x * factor;
+    return longValue;
+  };
+  return {
+    update(rtt: number, inflight: number): number {
+      const queueSize = 4;
+      const shortRtt = rtt;
+      const longRtt = addLong(rtt);
+      if (longRtt / shortRtt > 2) longValue = longValue * 0.95;
+      if (inflight < estimated / 2) return Math.trunc(estimated);
+      const gradient = Math.max(0.5, Math.min(1.0, (1.5 * longRtt) / shortRtt));
+      let newLimit = estimated * gradient + queueSize;
+      newLimit = estimated * (1 - 0.2) + newLimit * 0.2;
+      newLimit = Math.max(20, Math.min(200, newLimit));
+      estimated = newLimit;
+      return Math.trunc(estimated);
+    },
+  };
+}
+
 describe('Gradient2Limit', () => {
+  it('follows Netflix Gradient2Limit step for step (positive RTTs)', () => {
+    const sample = fc.tuple(fc.double({ min: 0.01, max: 500, noNaN: true }), fc.integer({ min: 0, max: 300 }));
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 400 }), (samples) => {
+        const g = new Gradient2Limit();
+        const ref = netflixGradient2();
+        for (const [rtt, inflight] of samples) {
+          g.onSample(rtt, inflight);
+          expect(g.limit).toBe(ref.update(rtt, inflight));
+        }
+      }),
+    );
+  });
+
   it('grows while latency is flat, shrinks when latency climbs, recovers when it falls back, and stays in [min, max]', () => {
     const g = new Gradient2Limit({ minLimit: 5, initialLimit: 20, maxLimit: 200 });
     for (let i = 0; i < 200; i++) g.onSample(10, g.limit);

@@ -90,6 +90,26 @@ describe('stickySessions', () => {
   });
 });
 
+describe('stickySessions (property)', () => {
+  it('returns the same shard for a session as long as that shard stays a candidate and the session is remembered', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(9), fc.array(fc.nat(5), { maxLength: 3 })), { minLength: 1, maxLength: 200 }), fc.integer(), (picks, seed) => {
+        const r = stickySessions(powerOfTwoChoices({ rng: seededRng(seed) }), { maxSessions: 1000 });
+        const home = new Map<number, number>();
+        for (const [session, removed] of picks) {
+          const c = cands([0, 1, 2, 3, 4, 5]).filter((x) => !removed.includes(x.shard));
+          if (c.length === 0) continue;
+          const shard = r.pick(`s${session}`, c);
+          expect(c.map((x) => x.shard)).toContain(shard);
+          const before = home.get(session);
+          if (before !== undefined && c.some((x) => x.shard === before)) expect(shard).toBe(before);
+          home.set(session, shard);
+        }
+      }),
+    );
+  });
+});
+
 describe('healthAware', () => {
   it('skips a shard marked down, ramps it back in linearly, and fails open (counted) when all are down', () => {
     const clock = virtualClock(0);
