@@ -18,6 +18,8 @@ import { runLincheckBench } from './lincheck/lincheck-bench.js';
 import { runMailboxBench } from './mailbox/mailbox-bench.js';
 import { runSealBench } from './seal/seal-bench.js';
 import { runTelemetryBench } from './telemetry/telemetry-bench.js';
+import { runBalanceBench } from './balance/balance-bench.js';
+import { runOverloadBench } from './overload/overload-bench.js';
 
 const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilder>>> = {
   mailbox: (a) => runMailboxBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
@@ -27,6 +29,8 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   breaker: (a) => runBreakerBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   seal: (a) => runSealBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   telemetry: (a) => runTelemetryBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  balance: (a) => runBalanceBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  overload: (a) => runOverloadBench({ quick: a.quick, phaseMs: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

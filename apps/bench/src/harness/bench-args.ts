@@ -22,6 +22,12 @@ export const usage = `usage: pnpm bench <name> [--quick] [--out DIR] [--repeats 
   --out DIR    write results files into DIR instead of apps/bench/results
   --repeats N  measured repeats per figure (median and spread are over these)
   --count N    messages per measurement (mailbox), requests per redis-benchmark run (kv) or seals per batch (seal)`;
+  names: mailbox, kv, crdt, lincheck, balance, overload
+  --quick      short smoke run (CI); writes results/<name>.quick.{json,md}
+  --out DIR    write results files into DIR instead of apps/bench/results
+  --repeats N  measured repeats per figure (median and spread are over these)
+  --count N    messages per measurement (mailbox), requests per redis-benchmark run (kv),
+               requests per simulated run (balance), or phase length in ms (overload)`;
 
 function positiveInt(raw: string | undefined, flag: string): number | undefined {
   if (raw === undefined) return undefined;
