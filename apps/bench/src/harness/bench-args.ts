@@ -17,17 +17,13 @@ export interface BenchArgs {
 
 /** Usage text printed by the CLI on `--help` or bad arguments. */
 export const usage = `usage: pnpm bench <name> [--quick] [--out DIR] [--repeats N] [--count N]
-  names: mailbox, kv, crdt, lincheck, seal
+  names: mailbox, kv, crdt, lincheck, breaker, seal, telemetry, balance, overload, checkpoint, raft
   --quick      short smoke run (CI); writes results/<name>.quick.{json,md}
   --out DIR    write results files into DIR instead of apps/bench/results
   --repeats N  measured repeats per figure (median and spread are over these)
-  --count N    messages per measurement (mailbox), requests per redis-benchmark run (kv) or seals per batch (seal)`;
-  names: mailbox, kv, crdt, lincheck, balance, overload
-  --quick      short smoke run (CI); writes results/<name>.quick.{json,md}
-  --out DIR    write results files into DIR instead of apps/bench/results
-  --repeats N  measured repeats per figure (median and spread are over these)
-  --count N    messages per measurement (mailbox), requests per redis-benchmark run (kv),
-               requests per simulated run (balance), or phase length in ms (overload)`;
+  --count N    the bench's unit of work: messages per measurement (mailbox), requests per
+               redis-benchmark run (kv), seals per batch (seal), requests per simulated run
+               (balance), phase length in ms (overload), calls (breaker)`;
 
 function positiveInt(raw: string | undefined, flag: string): number | undefined {
   if (raw === undefined) return undefined;
