@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import { checkDeterminism } from './determinism.js';
 import { firstDivergence } from './event-log.js';
@@ -6,7 +7,7 @@ import { gossipCounterScenario } from './scenarios/gossip-counter.js';
 
 describe('determinism', () => {
   it('the counter scenario passes and its log shows the faults it injects', async () => {
-    const r = await runScenario(gossipCounterScenario, 7);
+    const r = await runScenario(gossipCounterScenario, 7, { host });
     expect(r.failure).toBeUndefined();
     const kinds = new Set(r.sim.log.lines.map((l) => l.split(' ')[2]));
     for (const k of ['crash', 'restart', 'pause', 'deliver', 'timer', 'net']) expect(kinds, k).toContain(k);
@@ -17,8 +18,8 @@ describe('determinism', () => {
     const faults = { drop: 0, dup: 0, crash: 0, partition: 0 };
     const distinct = new Set<string>();
     for (let seed = 0; seed < 1000; seed++) {
-      const a = await runScenario(gossipCounterScenario, seed);
-      const b = await runScenario(gossipCounterScenario, seed);
+      const a = await runScenario(gossipCounterScenario, seed, { host });
+      const b = await runScenario(gossipCounterScenario, seed, { host });
       const d = firstDivergence(a.sim.log.lines, b.sim.log.lines);
       if (d !== undefined) failures.push(`seed ${seed} diverges at line ${d.index}: ${d.first} | ${d.second}`);
       if (!a.ok) failures.push(`seed ${seed} failed: ${a.failure?.message}`);
@@ -49,7 +50,7 @@ describe('determinism', () => {
         sim.after(leak, 'tick', () => {});
       },
     });
-    const rep = await checkDeterminism(leaky, 1);
+    const rep = await checkDeterminism(leaky, 1, { host });
     expect(rep.deterministic).toBe(false);
     expect(rep.divergence?.first).toMatch(/1\.000 at tick/);
     expect(rep.divergence?.second).toMatch(/2\.000 at tick/);
