@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { ShnError } from '@shn/core';
+import { builtModuleUrl, ShnError } from '@shn/core';
 import type { ActorHostFactory } from '@shn/core';
 import { loadActorHost } from './host-module.js';
 import { getScenario } from './scenario-registry.js';
@@ -31,7 +31,7 @@ export interface SweepOptions {
    * `@shn/core-mailbox`; needed unless the scenario sets its own `host`.
    */
   readonly host?: string;
-  /** The worker script (default: `cli-worker.js` next to this file). */
+  /** The worker script (default: the built `cli-worker.js` next to this file, also when running from sources). */
   readonly workerScript?: string | URL;
   /** Called as each seed finishes (in completion order). */
   readonly onOutcome?: (o: SeedOutcome) => void;
@@ -65,7 +65,8 @@ export async function sweepSeeds(options: SweepOptions): Promise<SeedOutcome[]> 
     for (let s = from; s < from + seeds; s++) record(await runSeed(options.scenario, s, host));
     return outcomes.sort((a, b) => a.seed - b.seed);
   }
-  const script = options.workerScript ?? new URL('./cli-worker.js', import.meta.url);
+  // Worker processes run plain Node: from TypeScript sources (vitest) the built file is the one to fork.
+  const script = options.workerScript ?? builtModuleUrl(import.meta.url, './cli-worker.js');
   let next = from;
   const end = from + seeds;
   await Promise.all(
