@@ -35,11 +35,11 @@ export type { VersionVector } from './causal/version-vector.js';
 export { vvGet, vvJoin, vvMeet, vvDominates, vvEquals } from './causal/version-vector.js';
 
 export { stateCodec, CRDT_FORMAT_VERSION } from './codec/crdt-codec.js';
-export { ByteWriter } from './encoding/byte-writer.js';
-export { ByteReader } from './encoding/byte-reader.js';
+export { CrdtWriter, ByteWriter } from './encoding/crdt-writer.js';
+export { CrdtReader, ByteReader } from './encoding/crdt-reader.js';
 
 export { Replica } from './replica/replica.js';
-export { incarnationId, checkReplicaId } from './replica/replica-id.js';
+export { incarnationId, checkReplicaId, MAX_REPLICA_ID_LENGTH } from './replica/replica-id.js';
 
 export { opCodec } from './replication/op.js';
 export type { Op } from './replication/op.js';

@@ -36,3 +36,4 @@ export { RaftKvClient } from './node/raft-kv-client.js';
 export type { RaftKvClientOptions } from './node/raft-kv-client.js';
 export { KvStateMachine } from './node/kv-state-machine.js';
 export type { KvCommand } from './node/kv-state-machine.js';
+export { StoreRaftStorage } from './store-raft-storage.js';

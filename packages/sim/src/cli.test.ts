@@ -10,7 +10,7 @@ const cli = join(pkg, 'dist', 'cli.js');
 
 /** Runs the built CLI; the worker processes it forks need compiled JavaScript. */
 function sim(args: string[]): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, '--host', '@shn/core-mailbox', ...args], { encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -57,5 +57,12 @@ describe('the shn-sim CLI (built dist/)', () => {
       expect(r.code, args.join(' ')).toBe(2);
     }
     expect(sim(['--list']).out).toMatch(/register-stale-reads/);
+    // The CLI has no host of its own (the package does not depend on one): without --host it says how to give one.
+    const bare = spawnSync(process.execPath, [cli, 'counter', '--seeds', '1', '--workers', '1'], { encoding: 'utf8', timeout: 60_000 });
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/needs an actor host.*--host <module>/);
+    const wrong = spawnSync(process.execPath, [cli, 'counter', '--seeds', '1', '--host', './no-such-host.js'], { encoding: 'utf8', timeout: 60_000 });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/cannot import actor host module \.\/no-such-host\.js/);
   });
 });

@@ -10,12 +10,14 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isShnError } from '@shn/core';
+import type { ActorHostFactory } from '@shn/core';
 import { registerBuiltinScenarios } from './builtin-scenarios.js';
 import { CLI_USAGE, parseCliArgs } from './cli-args.js';
 import type { CliCommand } from './cli-args.js';
 import { getScenario, listScenarios } from './scenario-registry.js';
 import { runScenario } from './scenario.js';
 import type { RunFailure } from './scenario.js';
+import { loadActorHost } from './host-module.js';
 import { parseSimRecording, recordRun, replaySimRecording } from './sim-recording.js';
 import { sweepSeeds } from './seed-sweep.js';
 
@@ -39,23 +41,25 @@ async function main(cmd: CliCommand): Promise<number> {
     return 0;
   }
   const scenario = getScenario(cmd.scenario);
+  const host: ActorHostFactory | undefined = cmd.host === undefined ? undefined : await loadActorHost(cmd.host);
+  const hostOption = host === undefined ? {} : { host };
   if (cmd.kind === 'sweep') {
     const started = process.hrtime.bigint();
-    const outcomes = await sweepSeeds({ scenario: cmd.scenario, from: cmd.from, seeds: cmd.seeds, workers: cmd.workers, modules: cmd.modules });
+    const outcomes = await sweepSeeds({ scenario: cmd.scenario, from: cmd.from, seeds: cmd.seeds, workers: cmd.workers, modules: cmd.modules, ...(cmd.host === undefined ? {} : { host: cmd.host }) });
     const failed = outcomes.filter((o) => !o.ok);
     const secs = Number(process.hrtime.bigint() - started) / 1e9;
     for (const f of failed) {
       out(`FAIL seed ${f.seed}: ${describeFailure(f.failure!)}`);
       out(`  replay: ${f.replayCommand}`);
     }
-    const moduleArgs = cmd.modules.map((m) => ` --module ${m}`).join('');
+    const moduleArgs = cmd.modules.map((m) => ` --module ${m}`).join('') + (cmd.host === undefined ? '' : ` --host ${cmd.host}`);
     if (moduleArgs !== '' && failed.length > 0) out(`  (add${moduleArgs} to each replay command)`);
     out(`${cmd.scenario}: ${outcomes.length} seeds from ${cmd.from}, ${failed.length} failed, ${outcomes.length - failed.length} passed (${secs.toFixed(1)} s, ${cmd.workers} worker${cmd.workers === 1 ? '' : 's'})`);
     return failed.length > 0 ? 1 : 0;
   }
   if (cmd.kind === 'verify') {
     const recording = parseSimRecording(readFileSync(cmd.file, 'utf8'));
-    const report = await replaySimRecording(recording, scenario, cmd.untilStep === undefined ? {} : { untilStep: cmd.untilStep });
+    const report = await replaySimRecording(recording, scenario, { ...hostOption, ...(cmd.untilStep === undefined ? {} : { untilStep: cmd.untilStep }) });
     if (report.reproduced) {
       out(`reproduced: seed ${recording.seed}, ${report.result.sim.log.length} lines identical${report.result.stoppedAtStep ? ` up to step ${report.result.steps}` : ''}`);
       return 0;
@@ -64,7 +68,7 @@ async function main(cmd: CliCommand): Promise<number> {
     out(`DIVERGED at line ${d.index + 1}:\n  recorded: ${d.first ?? '(end)'}\n  replayed: ${d.second ?? '(end)'}`);
     return 1;
   }
-  const result = await runScenario(scenario, cmd.seed, cmd.untilStep === undefined ? {} : { untilStep: cmd.untilStep });
+  const result = await runScenario(scenario, cmd.seed, { ...hostOption, ...(cmd.untilStep === undefined ? {} : { untilStep: cmd.untilStep }) });
   const lines = result.sim.log.lines;
   const shown = cmd.fullLog || cmd.untilStep !== undefined ? lines : lines.slice(-40);
   if (shown.length < lines.length) out(`… ${lines.length - shown.length} earlier lines (use --log for all)`);

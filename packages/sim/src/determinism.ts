@@ -1,7 +1,7 @@
 import { firstDivergence } from './event-log.js';
 import type { LogDivergence } from './event-log.js';
 import { runScenario } from './scenario.js';
-import type { Scenario } from './scenario.js';
+import type { RunScenarioOptions, Scenario } from './scenario.js';
 
 /** The outcome of {@link checkDeterminism}. */
 export interface DeterminismReport {
@@ -19,11 +19,13 @@ export interface DeterminismReport {
  * Runs `seed` of `scenario` twice and compares the two event logs byte for byte. A difference
  * means something outside the seed leaked in (real time, `Math.random`, iteration over an
  * unordered source, a shared mutable global): the report names the first differing line.
- * @throws ShnError `INVALID_ARGUMENT` for a non-integer seed.
+ * `options.host` supplies the actor host when the scenario has none.
+ * @throws ShnError `INVALID_ARGUMENT` for a non-integer seed or no actor host.
  */
-export async function checkDeterminism(scenario: Scenario<unknown>, seed: number): Promise<DeterminismReport> {
-  const a = await runScenario(scenario, seed);
-  const b = await runScenario(scenario, seed);
+export async function checkDeterminism(scenario: Scenario<unknown>, seed: number, options: Pick<RunScenarioOptions, 'host'> = {}): Promise<DeterminismReport> {
+  const run = options.host === undefined ? {} : { host: options.host };
+  const a = await runScenario(scenario, seed, run);
+  const b = await runScenario(scenario, seed, run);
   const divergence = firstDivergence(a.sim.log.lines, b.sim.log.lines);
   return {
     scenario: scenario.name,

@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import { buggify, FAULT_POINTS, noFaultPoints } from './fault-points.js';
 import { Simulation } from './simulation.js';
@@ -13,7 +14,7 @@ describe('buggify', () => {
 
   it('under simulation, a point is active for the whole run or not at all, fires at its rate, and is seeded', async () => {
     const fired = (seed: number) => {
-      const sim = new Simulation({ seed, buggify: { activation: 0.5, probability: 0.3 } });
+      const sim = new Simulation({ host, seed, buggify: { activation: 0.5, probability: 0.3 } });
       return Array.from({ length: 2000 }, () => buggify(sim, 'p'));
     };
     const runs = Array.from({ length: 40 }, (_, seed) => fired(seed));
@@ -30,7 +31,7 @@ describe('buggify', () => {
 
   it('reaches actors through their context, is logged when it fires, and can be disabled per run', async () => {
     for (const enabled of [true, false]) {
-      const sim = new Simulation({ seed: 1, buggify: { enabled, activation: 1, probability: 1 } });
+      const sim = new Simulation({ host, seed: 1, buggify: { enabled, activation: 1, probability: 1 } });
       let answer: boolean | undefined;
       sim.addNode('n').host('a', () => ({ receive: (_env, ctx) => void (answer = buggify(ctx, 'slow-path')) }), { spawn: [] });
       sim.node('n').ref('a', 'x').tell('go');
@@ -41,7 +42,7 @@ describe('buggify', () => {
   });
 
   it('code that cannot import @shn/sim reaches the same fault points through Symbol.for', async () => {
-    const sim = new Simulation({ seed: 1, buggify: { activation: 1, probability: 1 } });
+    const sim = new Simulation({ host, seed: 1, buggify: { activation: 1, probability: 1 } });
     let ctxSeen: SimActorContext | undefined;
     sim.addNode('n').host('a', () => ({ receive: (_e, ctx) => void (ctxSeen = ctx as SimActorContext) }));
     sim.node('n').ref('a', 'x').tell('go');
@@ -54,6 +55,6 @@ describe('buggify', () => {
   it('rejects an empty name or a bad probability with INVALID_ARGUMENT, even outside simulation', () => {
     expect(() => buggify(undefined, '')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => buggify(undefined, 'x', 2)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    expect(() => new Simulation({ seed: 1, buggify: { activation: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new Simulation({ host, seed: 1, buggify: { activation: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

@@ -28,6 +28,7 @@ export { recordRun, parseSimRecording, replaySimRecording, SIM_RECORDING_FORMAT,
 export type { SimRecording, SimReplayReport } from './sim-recording.js';
 export { registerScenario, getScenario, listScenarios } from './scenario-registry.js';
 export { sweepSeeds, runSeed } from './seed-sweep.js';
+export { loadActorHost } from './host-module.js';
 export type { SeedOutcome, SweepOptions } from './seed-sweep.js';
 export { registerBuiltinScenarios, registerScenarioCorrect, registerScenarioStaleReads } from './builtin-scenarios.js';
 export { gossipCounterScenario } from './scenarios/gossip-counter.js';

@@ -1,5 +1,5 @@
 import { ShnError, toShnError } from '@shn/core';
-import type { Rng } from '@shn/core';
+import type { ActorHostFactory, Rng } from '@shn/core';
 import { validateLinkConfig } from './sim-network.js';
 import type { LinkConfig } from './sim-network.js';
 import { settle, Simulation } from './simulation.js';
@@ -30,6 +30,11 @@ export interface ScenarioDefinition<C = unknown> {
   readonly buggify?: boolean | SimFaultPointOptions;
   /** Timeout of asks that give none, virtual ms (default 1000). */
   readonly defaultAskTimeoutMs?: number;
+  /**
+   * The actor host the nodes run their actors in (e.g. `createActorHost` from
+   * `@shn/core-mailbox`). Optional here: {@link RunScenarioOptions.host} (the CLI's `--host`) supplies it.
+   */
+  readonly host?: ActorHostFactory;
   /** Fails the run (kind `limit`) past this virtual time, ms (default 600 000). */
   readonly maxTimeMs?: number;
   /** Fails the run (kind `limit`) past this many steps (default 1 000 000). */
@@ -94,6 +99,8 @@ export interface RunScenarioOptions {
   readonly untilStep?: number;
   /** Called with every log line as it is written. */
   readonly onLogLine?: (line: string, index: number) => void;
+  /** The actor host (overrides the scenario's `host`); one of the two is required. */
+  readonly host?: ActorHostFactory;
 }
 
 const NAME_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -125,6 +132,7 @@ export function defineScenario<C = undefined>(definition: ScenarioDefinition<C>)
     const v = d[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new ShnError('INVALID_ARGUMENT', `${where}: ${key} must be a finite number >= 0, got ${String(v)}`);
   }
+  if (d.host !== undefined && typeof d.host !== 'function') throw new ShnError('INVALID_ARGUMENT', `${where}: host must be an ActorHostFactory function`);
   if (d.network !== undefined) validateLinkConfig(d.network, `${where}.network`);
   if (typeof d.workload !== 'function') throw new ShnError('INVALID_ARGUMENT', `${where}: workload must be a function`);
   for (const hook of ['setup', 'faults', 'check'] as const) {
@@ -149,14 +157,22 @@ export function replayCommand(scenario: string, seed: number): string {
  * Runs one seed of a scenario: builds the simulation, starts the workload, runs events until
  * the workload settles (plus `settleMs`), checking every invariant after every step, then runs
  * the final check. Never throws for a failing run: the failure is in the result.
- * @throws ShnError `INVALID_ARGUMENT` for a non-integer seed or bad options.
+ * @throws ShnError `INVALID_ARGUMENT` for a non-integer seed, bad options or no actor host.
  */
 export async function runScenario<C>(scenario: Scenario<C>, seed: number, options: RunScenarioOptions = {}): Promise<RunResult<C>> {
   if (!Number.isSafeInteger(seed)) throw new ShnError('INVALID_ARGUMENT', `seed must be a safe integer, got ${String(seed)}`);
   const untilStep = options.untilStep;
   if (untilStep !== undefined && (!Number.isSafeInteger(untilStep) || untilStep < 0)) throw new ShnError('INVALID_ARGUMENT', `untilStep must be a non-negative integer, got ${String(untilStep)}`);
+  const host = options.host ?? scenario.host;
+  if (typeof host !== 'function') {
+    throw new ShnError(
+      'INVALID_ARGUMENT',
+      `scenario ${scenario.name} needs an actor host: pass runScenario(s, seed, { host }) (e.g. createActorHost from @shn/core-mailbox), set host in the scenario, or give the CLI --host <module>`,
+    );
+  }
   const sim = new Simulation({
     seed,
+    host,
     ...(scenario.network === undefined ? {} : { network: scenario.network }),
     ...(scenario.buggify === undefined ? {} : { buggify: scenario.buggify }),
     ...(scenario.defaultAskTimeoutMs === undefined ? {} : { defaultAskTimeoutMs: scenario.defaultAskTimeoutMs }),

@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
-import { ShnError } from '@shn/core';
+import { builtModuleUrl, ShnError } from '@shn/core';
+import type { ActorHostFactory } from '@shn/core';
+import { loadActorHost } from './host-module.js';
 import { getScenario } from './scenario-registry.js';
 import { runScenario } from './scenario.js';
 import type { RunFailure } from './scenario.js';
@@ -24,15 +26,20 @@ export interface SweepOptions {
   readonly workers: number;
   /** Modules every worker imports first (they register scenarios). */
   readonly modules?: readonly string[];
-  /** The worker script (default: `cli-worker.js` next to this file). */
+  /**
+   * The module every worker loads its actor host from (see {@link loadActorHost}), e.g.
+   * `@shn/core-mailbox`; needed unless the scenario sets its own `host`.
+   */
+  readonly host?: string;
+  /** The worker script (default: the built `cli-worker.js` next to this file, also when running from sources). */
   readonly workerScript?: string | URL;
   /** Called as each seed finishes (in completion order). */
   readonly onOutcome?: (o: SeedOutcome) => void;
 }
 
-/** Runs one seed of a registered scenario and summarises it. */
-export async function runSeed(scenario: string, seed: number): Promise<SeedOutcome> {
-  const r = await runScenario(getScenario(scenario), seed);
+/** Runs one seed of a registered scenario and summarises it; `host` supplies the actor host when the scenario has none. */
+export async function runSeed(scenario: string, seed: number, host?: ActorHostFactory): Promise<SeedOutcome> {
+  const r = await runScenario(getScenario(scenario), seed, host === undefined ? {} : { host });
   return { seed, ok: r.ok, ...(r.failure === undefined ? {} : { failure: r.failure }), steps: r.steps, replayCommand: r.replayCommand };
 }
 
@@ -54,10 +61,12 @@ export async function sweepSeeds(options: SweepOptions): Promise<SeedOutcome[]> 
   };
   if (workers === 1) {
     getScenario(options.scenario);
-    for (let s = from; s < from + seeds; s++) record(await runSeed(options.scenario, s));
+    const host = options.host === undefined ? undefined : await loadActorHost(options.host);
+    for (let s = from; s < from + seeds; s++) record(await runSeed(options.scenario, s, host));
     return outcomes.sort((a, b) => a.seed - b.seed);
   }
-  const script = options.workerScript ?? new URL('./cli-worker.js', import.meta.url);
+  // Worker processes run plain Node: from TypeScript sources (vitest) the built file is the one to fork.
+  const script = options.workerScript ?? builtModuleUrl(import.meta.url, './cli-worker.js');
   let next = from;
   const end = from + seeds;
   await Promise.all(
@@ -88,7 +97,7 @@ export async function sweepSeeds(options: SweepOptions): Promise<SeedOutcome[]> 
           if (current !== undefined) reject(new ShnError('INTERNAL', `worker exited (code ${String(code)}) while running seed ${current}`));
           else resolve();
         });
-        child.send({ t: 'init', scenario: options.scenario, modules: options.modules ?? [] });
+        child.send({ t: 'init', scenario: options.scenario, modules: options.modules ?? [], ...(options.host === undefined ? {} : { host: options.host }) });
       }),
     ),
   );

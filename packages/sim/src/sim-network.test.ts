@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { hasCode } from '@shn/core';
@@ -6,7 +7,7 @@ import { Simulation } from './simulation.js';
 
 /** A simulation with `names` nodes whose transports count the frames each receives from each peer. */
 function mesh(names: string[], seed = 1, network = {}) {
-  const sim = new Simulation({ seed, network });
+  const sim = new Simulation({ host, seed, network });
   const got = new Map<string, number[]>();
   const transports = new Map(
     names.map((n) => {
@@ -135,7 +136,7 @@ describe('SimNetwork faults', () => {
   });
 
   it('rejects bad configurations and unknown nodes with INVALID_ARGUMENT', () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ host, seed: 1 });
     sim.addNode('a');
     const bad: Array<() => void> = [
       () => sim.network.configure({ loss: 1.5 }),
@@ -145,7 +146,7 @@ describe('SimNetwork faults', () => {
       () => sim.network.partition(['a'], ['nope']),
       () => sim.network.partition(['a'], ['a']),
       () => sim.network.clog('a', 'a', -1),
-      () => new Simulation({ seed: 1.5 }),
+      () => new Simulation({ host, seed: 1.5 }),
       () => sim.addNode('a'),
       () => sim.addNode('bad name'),
     ];
@@ -157,7 +158,7 @@ describe('nodes: crash, restart, pause, clock skew', () => {
   const echo = (): ActorBehavior => ({ receive: (env) => env.body });
 
   it('a crashed node drops messages and its asks time out; after restart it answers again', async () => {
-    const sim = new Simulation({ seed: 5, network: { latency: { kind: 'fixed', ms: 1 } } });
+    const sim = new Simulation({ host, seed: 5, network: { latency: { kind: 'fixed', ms: 1 } } });
     sim.addNode('s').host('echo', echo);
     const client = sim.addNode('c');
     sim.node('s').crash();
@@ -172,7 +173,7 @@ describe('nodes: crash, restart, pause, clock skew', () => {
   });
 
   it('a crash cancels the timers of the crashed incarnation', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ host, seed: 1 });
     const node = sim.addNode('n');
     let fired = 0;
     node.timer.setTimeout(() => fired++, 10);
@@ -185,7 +186,7 @@ describe('nodes: crash, restart, pause, clock skew', () => {
   });
 
   it('a pause defers deliveries and timers, in order, to the end of the pause', async () => {
-    const sim = new Simulation({ seed: 1, network: { latency: { kind: 'fixed', ms: 1 } } });
+    const sim = new Simulation({ host, seed: 1, network: { latency: { kind: 'fixed', ms: 1 } } });
     const seen: Array<[string, number]> = [];
     sim.addNode('s').host('rec', () => ({ receive: (env) => void seen.push([env.type, sim.now]) }));
     const c = sim.addNode('c');
@@ -202,7 +203,7 @@ describe('nodes: crash, restart, pause, clock skew', () => {
   });
 
   it('clock skew and drift change what a node reads, and drift changes how long its timers take', async () => {
-    const sim = new Simulation({ seed: 1, startEpochMs: 1000 });
+    const sim = new Simulation({ host, seed: 1, startEpochMs: 1000 });
     const fast = sim.addNode('fast', { skewMs: 500, driftRate: 0.25 });
     const normal = sim.addNode('normal');
     let firedAt = -1;
@@ -216,7 +217,7 @@ describe('nodes: crash, restart, pause, clock skew', () => {
   });
 
   it('an actor that throws is rebuilt from its factory and the ask rejects with ACTOR_FAILED', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ host, seed: 1 });
     let built = 0;
     sim.addNode('s').host('flaky', () => {
       built++;

@@ -1,4 +1,5 @@
 import { ShnError } from '@shn/core';
+import type { ActorHostFactory } from '@shn/core';
 import { firstDivergence } from './event-log.js';
 import type { LogDivergence } from './event-log.js';
 import { runScenario } from './scenario.js';
@@ -89,11 +90,19 @@ export interface SimReplayReport<C = unknown> {
  * Replays a recording: runs the recorded seed of `scenario` again and checks, line by line,
  * that it does exactly what the recording says. With `untilStep` it stops after that step
  * (time travel: inspect `report.result.sim` there) and compares the lines up to it.
- * @throws ShnError `INVALID_ARGUMENT` if the recording is of another scenario or `untilStep` is bad.
+ * `options.host` supplies the actor host when the scenario has none.
+ * @throws ShnError `INVALID_ARGUMENT` if the recording is of another scenario, `untilStep` is bad or no host is given.
  */
-export async function replaySimRecording<C>(recording: SimRecording, scenario: Scenario<C>, options: { untilStep?: number } = {}): Promise<SimReplayReport<C>> {
+export async function replaySimRecording<C>(
+  recording: SimRecording,
+  scenario: Scenario<C>,
+  options: { untilStep?: number; host?: ActorHostFactory } = {},
+): Promise<SimReplayReport<C>> {
   if (recording.scenario !== scenario.name) throw new ShnError('INVALID_ARGUMENT', `recording is of scenario ${recording.scenario}, not ${scenario.name}`);
-  const result = await runScenario(scenario, recording.seed, options.untilStep === undefined ? {} : { untilStep: options.untilStep });
+  const result = await runScenario(scenario, recording.seed, {
+    ...(options.untilStep === undefined ? {} : { untilStep: options.untilStep }),
+    ...(options.host === undefined ? {} : { host: options.host }),
+  });
   const got = result.sim.log.lines;
   const expected = result.stoppedAtStep ? recording.lines.slice(0, got.length) : recording.lines;
   const divergence = firstDivergence(expected, got);

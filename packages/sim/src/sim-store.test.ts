@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { seededRng } from '@shn/core';
@@ -92,7 +93,7 @@ describe('SimStore crashes', () => {
   });
 
   it('rejects every operation with STORE_FAILED while its node is down; synced data survives a node crash', async () => {
-    const sim = new Simulation({ seed: 1 });
+    const sim = new Simulation({ host, seed: 1 });
     const node = sim.addNode('n');
     await node.store.put('k', bytes('synced'));
     await node.store.sync();

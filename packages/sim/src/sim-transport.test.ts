@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import { transportSuite } from '@shn/core/testing';
 import type { Transport } from '@shn/core';
@@ -9,7 +10,7 @@ import { Simulation } from './simulation.js';
  */
 transportSuite('SimTransport', {
   createPair() {
-    const sim = new Simulation({ seed: 9 });
+    const sim = new Simulation({ host, seed: 9 });
     const a = sim.addNode('node-a').transport();
     const b = sim.addNode('node-b').transport();
     let open = 2;
@@ -38,7 +39,7 @@ transportSuite('SimTransport', {
 
 describe('SimTransport under faults', () => {
   it('frames suffer the link faults: a partition drops them, a crash closes the transport', async () => {
-    const sim = new Simulation({ seed: 2 });
+    const sim = new Simulation({ host, seed: 2 });
     const a = sim.addNode('a');
     const tb = sim.addNode('b').transport();
     const got: number[] = [];

@@ -1,5 +1,5 @@
 import { address, seededRng, ShnError } from '@shn/core';
-import type { Clock, Rng, Timer, TimerHandle } from '@shn/core';
+import type { ActorHostFactory, Clock, Middleware, Rng, Timer, TimerHandle } from '@shn/core';
 import { EventLog } from './event-log.js';
 import { FAULT_POINTS, SimFaultPoints } from './fault-points.js';
 import type { FaultPoints, SimFaultPointOptions } from './fault-points.js';
@@ -16,6 +16,13 @@ import type { SimNodeOptions } from './sim-node.js';
 export interface SimulationOptions {
   /** The seed; every random choice of the run derives from it. An integer. */
   readonly seed: number;
+  /**
+   * The actor host every node runs its actors in: the production host, e.g. `createActorHost`
+   * from `@shn/core-mailbox` (this package does not depend on it; the caller hands it over).
+   */
+  readonly host: ActorHostFactory;
+  /** Send/ask/receive interceptors of every node, outermost first (default none). */
+  readonly middleware?: readonly Middleware[];
   /** Epoch ms that virtual time 0 corresponds to (default 1 700 000 000 000). */
   readonly startEpochMs?: number;
   /** Default configuration of every network link. */
@@ -77,6 +84,11 @@ export class Simulation {
     if (typeof options !== 'object' || options === null) throw new ShnError('INVALID_ARGUMENT', 'simulation options must be an object');
     if (!Number.isSafeInteger(options.seed)) throw new ShnError('INVALID_ARGUMENT', `seed must be a safe integer, got ${String(options.seed)}`);
     this.seed = options.seed;
+    if (typeof options.host !== 'function') {
+      throw new ShnError('INVALID_ARGUMENT', `host must be an ActorHostFactory (e.g. createActorHost from @shn/core-mailbox), got ${typeof options.host}`);
+    }
+    const middleware = options.middleware ?? [];
+    if (!Array.isArray(middleware)) throw new ShnError('INVALID_ARGUMENT', 'middleware must be an array of Middleware');
     this.startEpochMs = checkNumber('startEpochMs', options.startEpochMs ?? 1_700_000_000_000);
     const askTimeout = checkNumber('defaultAskTimeoutMs', options.defaultAskTimeoutMs ?? 1000);
     this.#master = seededRng((options.seed % 4294967296) | 0);
@@ -96,6 +108,8 @@ export class Simulation {
       startEpochMs: this.startEpochMs,
       defaultAskTimeoutMs: askTimeout,
       faults: this.faults,
+      host: options.host,
+      middleware,
       schedule: (delayMs, fire, owner, epoch) => this.#schedule(delayMs, fire, owner, epoch),
       log: (kind, detail) => this.log.append(this.#steps, this.#now, kind, detail),
       send: (from, to, payload, what) => this.network.send(from, to, payload, what),

@@ -1,6 +1,6 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { Dot } from './dot.js';
 import { readVv, writeVv } from './version-vector.js';
 
@@ -101,7 +101,7 @@ export function ccEquals(a: CausalContext, b: CausalContext): boolean {
 }
 
 /** Writes a context: its vector, then its cloud as (replica, sorted seqs). */
-export function writeCc(w: ByteWriter, cc: CausalContext): void {
+export function writeCc(w: CrdtWriter, cc: CausalContext): void {
   writeVv(w, cc.vv);
   const rs = [...cc.cloud.keys()].sort();
   w.varint(rs.length);
@@ -118,7 +118,7 @@ export function writeCc(w: ByteWriter, cc: CausalContext): void {
 }
 
 /** Reads a context written by {@link writeCc} and compacts it. @throws ShnError `DECODE_FAILED`. */
-export function readCc(rd: ByteReader): CausalContext {
+export function readCc(rd: CrdtReader): CausalContext {
   const vv = readVv(rd, decodeFailed);
   const nr = rd.count(2);
   const cloud = new Map<string, Set<number>>();

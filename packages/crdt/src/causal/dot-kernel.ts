@@ -1,6 +1,6 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CausalContext } from './causal-context.js';
 import { ccContains, ccEmpty, ccEquals, ccFromDots, ccJoin, ccNextDot, readCc, writeCc } from './causal-context.js';
 import type { Dot } from './dot.js';
@@ -81,7 +81,7 @@ export function kernelClear(k: DotKernel): DotKernel {
 }
 
 /** Writes a kernel: context, then keys (sorted) with their dots. */
-export function writeKernel(w: ByteWriter, k: DotKernel): void {
+export function writeKernel(w: CrdtWriter, k: DotKernel): void {
   writeCc(w, k.ctx);
   const keys = [...k.entries.keys()].sort();
   w.varint(keys.length);
@@ -100,7 +100,7 @@ export function writeKernel(w: ByteWriter, k: DotKernel): void {
  * Reads a kernel and validates it: keys unique, dot lists non-empty, sorted and unique,
  * and every live dot inside the context. @throws ShnError `DECODE_FAILED`.
  */
-export function readKernel(rd: ByteReader): DotKernel {
+export function readKernel(rd: CrdtReader): DotKernel {
   const ctx = readCc(rd);
   const nk = rd.count(2);
   const entries = new Map<string, readonly Dot[]>();

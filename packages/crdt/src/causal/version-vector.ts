@@ -1,6 +1,6 @@
 import { ShnError } from '@shn/core';
-import type { ByteReader } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 
 /**
  * A version vector: for each replica id, how many of its events (a contiguous prefix
@@ -49,7 +49,7 @@ export function vvEquals(a: VersionVector, b: VersionVector): boolean {
 }
 
 /** Writes a version vector (zero entries are skipped, replicas sorted for a canonical form). */
-export function writeVv(w: ByteWriter, vv: VersionVector): void {
+export function writeVv(w: CrdtWriter, vv: VersionVector): void {
   const entries = [...vv].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   w.varint(entries.length);
   for (const [r, n] of entries) {
@@ -59,7 +59,7 @@ export function writeVv(w: ByteWriter, vv: VersionVector): void {
 }
 
 /** Reads a version vector written by {@link writeVv}; duplicate or zero entries fail with `DECODE_FAILED`. */
-export function readVv(rd: ByteReader, fail: (m: string) => never): Map<string, number> {
+export function readVv(rd: CrdtReader, fail: (m: string) => never): Map<string, number> {
   const n = rd.count(2);
   const out = new Map<string, number>();
   for (let i = 0; i < n; i++) {

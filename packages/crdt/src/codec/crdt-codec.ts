@@ -1,7 +1,7 @@
 import type { Codec } from '@shn/core';
 import { ShnError, isShnError } from '@shn/core';
-import { ByteReader, decodeFailed } from '../encoding/byte-reader.js';
-import { ByteWriter } from '../encoding/byte-writer.js';
+import { CrdtReader, decodeFailed } from '../encoding/crdt-reader.js';
+import { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from '../types/crdt-type.js';
 
 /** First byte of every `@shn/crdt` encoding. */
@@ -19,15 +19,15 @@ export type PayloadKind = (typeof PayloadKind)[keyof typeof PayloadKind];
  * then the replica-id table, then the body written by `body`.
  * @throws ShnError `ENCODE_FAILED` if the value cannot be encoded.
  */
-export function encodeWithHeader(kind: PayloadKind, tag: number, body: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter();
+export function encodeWithHeader(kind: PayloadKind, tag: number, body: (w: CrdtWriter) => void): Uint8Array {
+  const w = new CrdtWriter();
   try {
     body(w);
   } catch (cause) {
     if (isShnError(cause) && cause.code === 'ENCODE_FAILED') throw cause;
     throw new ShnError('ENCODE_FAILED', `crdt: cannot encode: ${(cause as Error).message}`, { cause });
   }
-  const head = new ByteWriter();
+  const head = new CrdtWriter();
   head.u8(CRDT_MAGIC);
   head.u8(CRDT_FORMAT_VERSION);
   head.u8(kind);
@@ -45,10 +45,10 @@ export function encodeWithHeader(kind: PayloadKind, tag: number, body: (w: ByteW
  * before the caller sees any result, so a failure never leaves a replica half-updated.
  * @throws ShnError `DECODE_FAILED` for anything else (never another exception).
  */
-export function decodeWithHeader<T>(bytes: Uint8Array, kind: PayloadKind, tag: number, body: (r: ByteReader) => T): T {
+export function decodeWithHeader<T>(bytes: Uint8Array, kind: PayloadKind, tag: number, body: (r: CrdtReader) => T): T {
   if (!(bytes instanceof Uint8Array)) decodeFailed('expected a Uint8Array');
   try {
-    const r = new ByteReader(bytes);
+    const r = new CrdtReader(bytes);
     if (r.u8() !== CRDT_MAGIC) decodeFailed('not a @shn/crdt encoding (bad magic)');
     const version = r.u8();
     if (version !== CRDT_FORMAT_VERSION) decodeFailed(`unsupported format version ${version}`);

@@ -1,13 +1,27 @@
 import { ShnError, isWellFormedUtf16 } from '@shn/core';
 
+/** The longest replica id, in UTF-16 code units: the one limit of every CRDT type, replica and the text CRDT. */
+export const MAX_REPLICA_ID_LENGTH = 1024;
+
 /**
- * Checks a replica id. @throws ShnError `INVALID_ARGUMENT` unless a non-empty, well-formed
- * string of at most 256 characters.
+ * Checks a replica id: the one rule for every type, {@link Replica}, the anti-entropy node and
+ * the text CRDT. A replica id is a non-empty, well-formed string (no lone surrogate: the
+ * encoding carries ids as UTF-8) of at most {@link MAX_REPLICA_ID_LENGTH} UTF-16 code units.
+ * @param what - names the value in the message (default `replica id`).
+ * @returns the id, unchanged.
+ * @throws ShnError `INVALID_ARGUMENT` naming what was wrong (type, empty, length and the limit,
+ * lone surrogate).
  */
-export function checkReplicaId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 256 || !isWellFormedUtf16(id)) {
-    throw new ShnError('INVALID_ARGUMENT', 'a replica id must be a non-empty, well-formed string of at most 256 characters');
+export function checkReplicaId(id: unknown, what = 'replica id'): string {
+  if (typeof id !== 'string') {
+    throw new ShnError('INVALID_ARGUMENT', `${what} must be a string, got ${id === null ? 'null' : typeof id}`);
   }
+  if (id.length === 0) throw new ShnError('INVALID_ARGUMENT', `${what} must not be empty`);
+  if (id.length > MAX_REPLICA_ID_LENGTH) {
+    throw new ShnError('INVALID_ARGUMENT', `${what} is ${id.length} UTF-16 code units long; the limit is ${MAX_REPLICA_ID_LENGTH}`);
+  }
+  if (!isWellFormedUtf16(id)) throw new ShnError('INVALID_ARGUMENT', `${what} must be well-formed UTF-16 (it has a lone surrogate)`);
+  return id;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Codec } from '@shn/core';
 import { decodeWithHeader, encodeWithHeader, PayloadKind } from '../codec/crdt-codec.js';
 import type { VersionVector } from '../causal/version-vector.js';
 import { readVv, writeVv } from '../causal/version-vector.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
 import type { CrdtType } from '../types/crdt-type.js';
 
 /**

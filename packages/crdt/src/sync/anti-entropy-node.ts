@@ -2,7 +2,7 @@ import type { ShnError } from '@shn/core';
 import { ShnError as Err, isShnError } from '@shn/core';
 import { decodeWithHeader, encodeWithHeader, PayloadKind } from '../codec/crdt-codec.js';
 import { readVv, vvMeet, writeVv } from '../causal/version-vector.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
 import { checkReplicaId } from '../replica/replica-id.js';
 import type { CrdtType } from '../types/crdt-type.js';
 import type { ChunkMessage, DigestMessage, SyncMessage } from './sync-message.js';

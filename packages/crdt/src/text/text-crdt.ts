@@ -1,4 +1,4 @@
-import { ShnError, isWellFormedUtf16 } from '@shn/core';
+import { ShnError } from '@shn/core';
 import type { VersionVector } from '../causal/version-vector.js';
 import { IdIndex } from './id-index.js';
 import { RunList } from './run-list.js';
@@ -8,6 +8,7 @@ import type { DecodedUpdate, EncodedRange } from './text-codec.js';
 import type { TextId, TextIdRange, TextOp } from './text-ops.js';
 import { TextRun, canAppendRun } from './text-run.js';
 import { integrateRun } from './yata-integrate.js';
+import { checkReplicaId as checkReplica } from '../replica/replica-id.js';
 import type { IntegrationMarks } from './yata-integrate.js';
 
 /** Options of {@link TextCrdt}. */
@@ -26,17 +27,18 @@ export interface TextCrdtOptions {
 }
 
 const DEFAULT_MAX_PENDING = 100_000;
-const MAX_REPLICA_ID = 1024;
 
 function invalid(message: string): never {
   throw new ShnError('INVALID_ARGUMENT', `text crdt: ${message}`);
 }
 
+/** The one replica-id rule of the package, with this CRDT's message prefix. */
 function checkReplicaId(id: unknown, what: string): string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REPLICA_ID || !isWellFormedUtf16(id)) {
-    invalid(`${what} must be a non-empty, well-formed string of at most ${MAX_REPLICA_ID} code units`);
+  try {
+    return checkReplica(id, what);
+  } catch (e) {
+    return invalid((e as Error).message);
   }
-  return id;
 }
 
 function checkSeq(seq: unknown, what: string): number {

@@ -1,5 +1,5 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 
 /**
  * The description of one CRDT type: a join-semilattice of states `S` with a read-out value `V`.
@@ -25,9 +25,9 @@ export interface CrdtType<S, V> {
   /** The user-visible value of a state. */
   value(state: S): V;
   /** Writes a state's payload (no header). */
-  write(w: ByteWriter, state: S): void;
+  write(w: CrdtWriter, state: S): void;
   /** Reads and validates a payload; throws ShnError `DECODE_FAILED` on bad bytes. */
-  read(r: ByteReader): S;
+  read(r: CrdtReader): S;
 }
 
 /** The state type of a {@link CrdtType}. */

@@ -2,7 +2,7 @@ import { isWellFormedUtf16 } from '@shn/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stateCodec } from '../codec/crdt-codec.js';
-import { ByteWriter } from '../encoding/byte-writer.js';
+import { CrdtWriter } from '../encoding/crdt-writer.js';
 import { Replica } from '../replica/replica.js';
 import { gCounter } from './g-counter.js';
 import { gSet } from './g-set.js';
@@ -119,11 +119,11 @@ describe('replica ids are well-formed strings', () => {
   }
 });
 
-describe('ByteWriter.string', () => {
+describe('CrdtWriter.string', () => {
   it('refuses what UTF-8 cannot carry back unchanged with ENCODE_FAILED', () => {
     fc.assert(
       fc.property(fc.oneof(withLoneSurrogate, notAString), (bad) => {
-        expect(() => new ByteWriter().string(bad as string)).toThrow(expect.objectContaining({ code: 'ENCODE_FAILED' }));
+        expect(() => new CrdtWriter().string(bad as string)).toThrow(expect.objectContaining({ code: 'ENCODE_FAILED' }));
       }),
       { numRuns: 50 },
     );

@@ -1,7 +1,7 @@
 import { ShnError } from '@shn/core';
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import { checkReplicaId } from '../replica/replica-id.js';
 
@@ -30,7 +30,7 @@ function sum(s: GCounterState): number {
 }
 
 /** Writes a G-Counter payload (replica-sorted entries). */
-export function writeGCounter(w: ByteWriter, s: GCounterState): void {
+export function writeGCounter(w: CrdtWriter, s: GCounterState): void {
   const entries = [...s].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   w.varint(entries.length);
   for (const [r, n] of entries) {
@@ -40,7 +40,7 @@ export function writeGCounter(w: ByteWriter, s: GCounterState): void {
 }
 
 /** Reads a G-Counter payload; duplicate replicas and totals above 2^53 - 1 fail. */
-export function readGCounter(rd: ByteReader): GCounterState {
+export function readGCounter(rd: CrdtReader): GCounterState {
   const k = rd.count(2);
   const out = new Map<string, number>();
   let total = 0;

@@ -1,6 +1,6 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import { checkElement } from '../replica/replica-id.js';
 
@@ -24,14 +24,14 @@ export function setEquals(a: ReadonlySet<string>, b: ReadonlySet<string>): boole
 }
 
 /** Writes a string set, sorted. */
-export function writeStringSet(w: ByteWriter, s: ReadonlySet<string>): void {
+export function writeStringSet(w: CrdtWriter, s: ReadonlySet<string>): void {
   const xs = [...s].sort();
   w.varint(xs.length);
   for (const x of xs) w.string(x);
 }
 
 /** Reads a string set; duplicates fail with `DECODE_FAILED`. */
-export function readStringSet(r: ByteReader): ReadonlySet<string> {
+export function readStringSet(r: CrdtReader): ReadonlySet<string> {
   const n = r.count(1);
   const out = new Set<string>();
   for (let i = 0; i < n; i++) {

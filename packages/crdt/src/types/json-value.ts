@@ -1,7 +1,7 @@
 import { ShnError } from '@shn/core';
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 
 /** A JSON value: what registers hold. Encoded as its JSON text. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
@@ -22,12 +22,12 @@ export function jsonText(value: Json): string {
 }
 
 /** Writes a JSON value as a length-prefixed string. */
-export function writeJson(w: ByteWriter, value: Json): void {
+export function writeJson(w: CrdtWriter, value: Json): void {
   w.string(jsonText(value));
 }
 
 /** Reads a JSON value. @throws ShnError `DECODE_FAILED` for invalid JSON. */
-export function readJson(r: ByteReader): Json {
+export function readJson(r: CrdtReader): Json {
   const text = r.string();
   try {
     return JSON.parse(text) as Json;

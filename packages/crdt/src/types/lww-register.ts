@@ -1,6 +1,6 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import type { HlcTimestamp, HybridLogicalClock } from './hybrid-logical-clock.js';
 import { compareHlc } from './hybrid-logical-clock.js';
@@ -48,7 +48,7 @@ export const lwwRegister = Object.freeze({
     return compareWrites(a, b) === 0;
   },
   value: (s: LwwRegisterState): Json | undefined => (s === null ? undefined : s.v),
-  write(w: ByteWriter, s: LwwRegisterState): void {
+  write(w: CrdtWriter, s: LwwRegisterState): void {
     if (s === null) {
       w.u8(0);
       return;
@@ -59,7 +59,7 @@ export const lwwRegister = Object.freeze({
     w.replica(s.r);
     writeJson(w, s.v);
   },
-  read(r: ByteReader): LwwRegisterState {
+  read(r: CrdtReader): LwwRegisterState {
     const flag = r.u8();
     if (flag === 0) return null;
     if (flag !== 1) decodeFailed(`bad register flag ${flag}`);

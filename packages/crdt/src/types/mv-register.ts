@@ -4,8 +4,8 @@ import { ccFromDots, ccJoin, ccNextDot } from '../causal/causal-context.js';
 import type { CrdtType } from './crdt-type.js';
 import type { Json } from './json-value.js';
 import { jsonText } from './json-value.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteReader } from '../encoding/byte-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
 import { checkReplicaId } from '../replica/replica-id.js';
 
 /** MV-Register state: a dot kernel keyed by the JSON text of each concurrent value. */
@@ -24,7 +24,7 @@ export const mvRegister = Object.freeze({
   equals: kernelEquals,
   value: (s: MvRegisterState): Json[] => [...s.entries.keys()].sort().map((t) => JSON.parse(t) as Json),
   write: writeKernel,
-  read(r: ByteReader): MvRegisterState {
+  read(r: CrdtReader): MvRegisterState {
     const k = readKernel(r);
     for (const key of k.entries.keys()) {
       try {

@@ -1,8 +1,8 @@
 import type { DotKernel } from '../causal/dot-kernel.js';
 import { kernelAdd, kernelBottom, kernelEquals, kernelJoin, kernelRemove, readKernel, writeKernel } from '../causal/dot-kernel.js';
-import type { ByteReader } from '../encoding/byte-reader.js';
-import { decodeFailed } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import { decodeFailed } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import { checkElement, checkReplicaId } from '../replica/replica-id.js';
 
@@ -66,7 +66,7 @@ export function orMap<S, V>(valueType: CrdtType<S, V>): OrMapType<S, V> {
       for (const k of s.keys.entries.keys()) out.set(k, valueType.value(s.values.get(k) ?? bottomValue));
       return out;
     },
-    write(w: ByteWriter, s) {
+    write(w: CrdtWriter, s) {
       writeKernel(w, s.keys);
       const ks = [...s.values.keys()].sort();
       w.varint(ks.length);
@@ -75,7 +75,7 @@ export function orMap<S, V>(valueType: CrdtType<S, V>): OrMapType<S, V> {
         valueType.write(w, s.values.get(k)!);
       }
     },
-    read(r: ByteReader) {
+    read(r: CrdtReader) {
       const keys = readKernel(r);
       const n = r.count(2);
       const values = new Map<string, S>();

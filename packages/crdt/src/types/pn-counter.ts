@@ -1,5 +1,5 @@
-import type { ByteReader } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import type { GCounterState } from './g-counter.js';
 import { gCounter } from './g-counter.js';
@@ -23,11 +23,11 @@ export const pnCounter = Object.freeze({
   join: (a: PnCounterState, b: PnCounterState): PnCounterState => ({ p: gCounter.join(a.p, b.p), n: gCounter.join(a.n, b.n) }),
   equals: (a: PnCounterState, b: PnCounterState): boolean => gCounter.equals(a.p, b.p) && gCounter.equals(a.n, b.n),
   value: (s: PnCounterState): number => gCounter.value(s.p) - gCounter.value(s.n),
-  write(w: ByteWriter, s: PnCounterState): void {
+  write(w: CrdtWriter, s: PnCounterState): void {
     gCounter.write(w, s.p);
     gCounter.write(w, s.n);
   },
-  read(r: ByteReader): PnCounterState {
+  read(r: CrdtReader): PnCounterState {
     const p = gCounter.read(r);
     return { p, n: gCounter.read(r) };
   },

@@ -1,6 +1,6 @@
 import { ShnError } from '@shn/core';
-import type { ByteReader } from '../encoding/byte-reader.js';
-import type { ByteWriter } from '../encoding/byte-writer.js';
+import type { CrdtReader } from '../encoding/crdt-reader.js';
+import type { CrdtWriter } from '../encoding/crdt-writer.js';
 import type { CrdtType } from './crdt-type.js';
 import { readStringSet, setEquals, unionSets, writeStringSet } from './g-set.js';
 import { checkElement } from '../replica/replica-id.js';
@@ -30,11 +30,11 @@ export const twoPhaseSet = Object.freeze({
     for (const x of s.added) if (!s.removed.has(x)) out.add(x);
     return out;
   },
-  write(w: ByteWriter, s: TwoPhaseSetState): void {
+  write(w: CrdtWriter, s: TwoPhaseSetState): void {
     writeStringSet(w, s.added);
     writeStringSet(w, s.removed);
   },
-  read(r: ByteReader): TwoPhaseSetState {
+  read(r: CrdtReader): TwoPhaseSetState {
     const added = readStringSet(r);
     return { added, removed: readStringSet(r) };
   },

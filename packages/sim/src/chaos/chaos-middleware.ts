@@ -1,4 +1,4 @@
-import { ShnError, systemClock, systemTimer } from '@shn/core';
+import { isThenable, ShnError, systemClock, systemTimer } from '@shn/core';
 import type { Clock, Envelope, Middleware, Next, Rng, Timer } from '@shn/core';
 import { resolveChaosRules, ruleMatches } from './chaos-rule.js';
 import type { ChaosHook, ChaosRule, ResolvedChaosRule } from './chaos-rule.js';
@@ -41,10 +41,6 @@ interface Decision {
 }
 
 const PASS: Decision = Object.freeze({ drop: false, error: undefined, delayMs: 0, copies: 0 }) as Decision;
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-}
 
 /**
  * A Middleware that injects latency, drops, duplicates and errors by rule. It uses only the

@@ -1,4 +1,4 @@
-import type { RuntimeEvent } from '@shn/core';
+import type { ChaosTarget, RuntimeEvent } from '@shn/core';
 
 /** The per-shard gauge fields a gameday reads. */
 export interface GamedayShardGauge {
@@ -8,8 +8,9 @@ export interface GamedayShardGauge {
 }
 
 /**
- * What a gameday drives: structurally the part of a `@shn/core-mailbox` `Runtime` it needs,
- * declared here so `@shn/sim` does not depend on the runtime package.
+ * The older, structural shape of a gameday target (a slice of the runtime with `on(listener)`).
+ * @deprecated Pass a {@link ChaosTarget} from `@shn/core` (a `Runtime` is one); this shape is
+ * still accepted so that runtimes without `subscribe` keep working.
  */
 export interface GamedayTarget {
   /** Number of shards (kills pick from `0 .. shards-1`). */
@@ -22,4 +23,14 @@ export interface GamedayTarget {
   gauges(): readonly GamedayShardGauge[];
   /** Optional: lifecycle events, collected into the report. Returns the unsubscribe function. */
   on?(listener: (event: RuntimeEvent) => void): () => void;
+}
+
+/** What a gameday drives: core's {@link ChaosTarget} (a read-only runtime view plus `killShard`), or the deprecated shape. */
+export type GamedayTargetLike = ChaosTarget | GamedayTarget;
+
+/** Subscribes to the target's events, through `subscribe` (a ChaosTarget) or the deprecated `on`. */
+export function subscribeTarget(target: GamedayTargetLike, listener: (event: RuntimeEvent) => void): (() => void) | undefined {
+  if ('subscribe' in target && typeof target.subscribe === 'function') return target.subscribe({ onEvent: listener });
+  const on = (target as GamedayTarget).on;
+  return typeof on === 'function' ? on.call(target, listener) : undefined;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ShnError, hasCode, seededRng } from '@shn/core';
-import type { RuntimeEvent } from '@shn/core';
+import type { ChaosTarget, RuntimeEvent, ShardGauges } from '@shn/core';
 import { gameday } from './gameday.js';
 import type { GamedayOptions, GamedayReport } from './gameday.js';
 import type { GamedayTarget } from './gameday-target.js';
@@ -9,8 +9,8 @@ import { planKills } from './kill-schedule.js';
 import { ReplayTime } from '../replay-real/replay-time.js';
 
 /** A fake runtime on virtual time: a killed shard is back `restartMs` later (or never). */
-function fakeTarget(time: ReplayTime, shards: number, restartMs: number | undefined): GamedayTarget & { kills: number[] } {
-  const state = Array.from({ length: shards }, () => 'up');
+function fakeTarget(time: ReplayTime, shards: number, restartMs: number | undefined): ChaosTarget & { kills: number[] } {
+  const state: ShardGauges['state'][] = Array.from({ length: shards }, () => 'up' as const);
   const restarts = Array.from({ length: shards }, () => 0);
   const listeners = new Set<(e: RuntimeEvent) => void>();
   let waiters: Array<() => void> = [];
@@ -19,6 +19,12 @@ function fakeTarget(time: ReplayTime, shards: number, restartMs: number | undefi
   const kills: number[] = [];
   return {
     shards,
+    node: 'fake',
+    get ready() {
+      return ready();
+    },
+    failed: undefined,
+    shardStates: () => [...state],
     kills,
     killShard: (shard) => {
       kills.push(shard);
@@ -39,11 +45,23 @@ function fakeTarget(time: ReplayTime, shards: number, restartMs: number | undefi
       return Promise.resolve();
     },
     whenReady: () => (ready() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
-    gauges: () => state.map((s, shard) => ({ shard, state: s, restarts: restarts[shard] as number })),
-    on: (l) => {
+    gauges: () => state.map((s, shard) => ({ shard, state: s, restarts: restarts[shard] as number, mailboxDepth: 0, busyRatio: 0, processed: 0 })),
+    subscribe: (observer) => {
+      const l = (e: RuntimeEvent): void => observer.onEvent(e);
       listeners.add(l);
       return () => listeners.delete(l);
     },
+  };
+}
+
+/** The deprecated target shape (events through `on`), still accepted. */
+function legacyTarget(inner: ChaosTarget): GamedayTarget {
+  return {
+    shards: inner.shards,
+    killShard: (s) => inner.killShard(s),
+    whenReady: () => inner.whenReady(),
+    gauges: () => inner.gauges(),
+    on: (listener) => inner.subscribe({ onEvent: listener }),
   };
 }
 
@@ -65,7 +83,7 @@ async function runOnVirtualTime(time: ReplayTime, options: Omit<GamedayOptions, 
 }
 
 /** A workload: one op per virtual ms that fails with SHARD_CRASHED while any shard is down. */
-function workload(time: ReplayTime, target: GamedayTarget): GamedayOptions['workload'] {
+function workload(time: ReplayTime, target: ChaosTarget): GamedayOptions['workload'] {
   return async (probe) => {
     while (!probe.stopped) {
       await probe.run(() => {
@@ -102,6 +120,20 @@ describe('gameday', () => {
     expect(report.workload.ok + report.workload.failed).toBe(report.workload.total);
     expect(report.events.filter((e) => e.type === 'shard-restarted')).toHaveLength(3);
     expect(report.gauges.map((g) => g.restarts)).toEqual([1, 1, 1]);
+  });
+
+  it('still accepts the deprecated GamedayTarget shape (events through on)', async () => {
+    const time = new ReplayTime(0);
+    const inner = fakeTarget(time, 2, 5);
+    const report = await runOnVirtualTime(time, {
+      target: legacyTarget(inner),
+      schedule: { kind: 'fixed', intervalMs: 50 },
+      durationMs: 120,
+      workload: workload(time, inner),
+    });
+    expect(inner.kills).toEqual([0, 1]);
+    expect(report.events.filter((e) => e.type === 'shard-restarted')).toHaveLength(2);
+    expect(report.survived).toBe(true);
   });
 
   it('reports a shard that never comes back as not recovered, and does not survive', async () => {

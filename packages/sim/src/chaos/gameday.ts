@@ -1,6 +1,7 @@
 import { ShnError, seededRng, systemClock, systemTimer, toShnError } from '@shn/core';
 import type { Clock, Rng, RuntimeEvent, Timer, TimerHandle } from '@shn/core';
-import type { GamedayShardGauge, GamedayTarget } from './gameday-target.js';
+import { subscribeTarget } from './gameday-target.js';
+import type { GamedayShardGauge, GamedayTargetLike } from './gameday-target.js';
 import { planKills } from './kill-schedule.js';
 import type { KillSchedule } from './kill-schedule.js';
 import { WorkloadProbe } from './workload-probe.js';
@@ -8,7 +9,8 @@ import type { WorkloadSummary } from './workload-probe.js';
 
 /** Options of {@link gameday}. */
 export interface GamedayOptions {
-  readonly target: GamedayTarget;
+  /** The runtime to drive: a `ChaosTarget` from `@shn/core` (a `Runtime` of `@shn/core-mailbox` is one). */
+  readonly target: GamedayTargetLike;
   readonly schedule: KillSchedule;
   /** Runs during the whole gameday; must loop until `probe.stopped` and then return. */
   readonly workload: (probe: WorkloadProbe) => Promise<void>;
@@ -53,7 +55,7 @@ export interface GamedayReport {
   readonly workload: WorkloadSummary;
   /** The workload's own failure (it threw), if any. */
   readonly workloadError: string | undefined;
-  /** Lifecycle events of the target (when it offers `on`), up to `maxEvents`. */
+  /** Lifecycle events of the target (through `subscribe`), up to `maxEvents`. */
   readonly events: readonly RuntimeEvent[];
   readonly eventsDropped: number;
   /** Gauges after the final readiness check. */
@@ -110,7 +112,7 @@ export async function gameday(options: GamedayOptions): Promise<GamedayReport> {
 
   const events: RuntimeEvent[] = [];
   let eventsDropped = 0;
-  const unsubscribe = target.on?.((e) => {
+  const unsubscribe = subscribeTarget(target, (e) => {
     if (events.length < maxEvents) events.push(e);
     else eventsDropped++;
   });

@@ -11,7 +11,7 @@ export { sampleLatency, validateLatencyDistribution, MAX_CHAOS_DELAY_MS } from '
 export type { LatencyDistribution } from './latency-distribution.js';
 export { gameday } from './gameday.js';
 export type { GamedayOptions, GamedayProgress, GamedayReport, KillRecord } from './gameday.js';
-export type { GamedayTarget, GamedayShardGauge } from './gameday-target.js';
+export type { GamedayTarget, GamedayTargetLike, GamedayShardGauge } from './gameday-target.js';
 export { planKills } from './kill-schedule.js';
 export type { KillSchedule, PlannedKill } from './kill-schedule.js';
 export { WorkloadProbe, MAX_LATENCY_SAMPLES } from './workload-probe.js';

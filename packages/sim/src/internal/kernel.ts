@@ -1,4 +1,4 @@
-import type { Envelope } from '@shn/core';
+import type { ActorHostFactory, Envelope, Middleware } from '@shn/core';
 import type { FaultPoints } from '../fault-points.js';
 import type { QueuedEvent } from './event-queue.js';
 
@@ -32,6 +32,10 @@ export interface Kernel {
   /** Timeout for asks that give none, virtual ms. */
   readonly defaultAskTimeoutMs: number;
   readonly faults: FaultPoints;
+  /** The default actor host of every node. */
+  readonly host: ActorHostFactory;
+  /** The default middleware of every node. */
+  readonly middleware: readonly Middleware[];
   /**
    * Schedules `fire` after `delayMs` virtual ms. With an owner the event is deferred while the
    * owner is paused; with an `epoch` it is skipped if the owner crashed since.

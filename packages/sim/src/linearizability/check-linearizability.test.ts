@@ -3,7 +3,7 @@ import type { Clock } from '@shn/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkEvents, checkOperations } from './check-linearizability.js';
-import { kvHistory, registerHistory } from './history-generator.test.helpers.js';
+import { kvHistory, registerHistory } from './history-generator.test-helper.js';
 import { kvModel } from './kv-model.js';
 import { registerModel } from './register-model.js';
 import type { RegisterInput } from './register-model.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkEvents, checkOperations } from './check-linearizability.js';
 import { createKvModel } from './kv-model.js';
 import type { KvInput } from './kv-model.js';
-import { c01Bad, c01Ok } from './porcupine-kv-logs.test.helpers.js';
+import { c01Bad, c01Ok } from './porcupine-kv-logs.test-helper.js';
 import { registerModel } from './register-model.js';
 import type { HistoryEvent, Model, Operation } from './types.js';
 

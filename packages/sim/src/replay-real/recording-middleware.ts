@@ -1,4 +1,4 @@
-import { ShnError, formatAddress, isShnError, systemClock } from '@shn/core';
+import { ShnError, formatAddress, isShnError, isThenable, systemClock } from '@shn/core';
 import type { Clock, Envelope, Middleware, Next } from '@shn/core';
 import { encodeRecordedValue } from './recorded-value.js';
 import { RECORDING_VERSION } from './recording-format.js';
@@ -20,10 +20,6 @@ export interface RecordingMiddleware extends Middleware {
   readonly recorded: number;
   /** Bodies or results that could not be encoded (recorded as `$unencodable`; replay reports them). */
   readonly unencodable: number;
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 /**

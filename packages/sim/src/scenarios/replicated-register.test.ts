@@ -1,3 +1,4 @@
+import { createActorHost as host } from '@shn/core-mailbox';
 import { describe, expect, it } from 'vitest';
 import { checkOperations, registerModel } from '../linearizability/index.js';
 import { runScenario } from '../scenario.js';
@@ -13,7 +14,7 @@ describe('the harness finds real bugs: a toy replicated register', () => {
   it(`the broken variant (reads served by any replica) is caught by the linearizability checker within ${SEEDS} seeds`, async () => {
     const caught: number[] = [];
     for (let seed = 0; seed < SEEDS; seed++) {
-      const r = await runScenario(broken, seed);
+      const r = await runScenario(broken, seed, { host });
       if (!r.ok) {
         expect(r.failure).toMatchObject({ kind: 'check', message: expect.stringContaining('not linearizable') });
         expect(r.replayCommand).toBe(`pnpm sim register-stale-reads --replay ${seed}`);
@@ -39,7 +40,7 @@ describe('the harness finds real bugs: a toy replicated register', () => {
     let timeouts = 0;
     let crashes = 0;
     for (let seed = 0; seed < SEEDS; seed++) {
-      const r = await runScenario(correct, seed);
+      const r = await runScenario(correct, seed, { host });
       expect(r.failure, `seed ${seed}`).toBeUndefined();
       const text = r.sim.log.toString();
       if (text.includes(' ask-timeout ')) timeouts++;

@@ -8,11 +8,11 @@ export function decodeFailed(message: string, cause?: unknown): never {
 }
 
 /**
- * Reads the `@shn/crdt` binary format written by {@link ByteWriter}. Every read validates
+ * Reads the `@shn/crdt` binary format written by {@link CrdtWriter}. Every read validates
  * bounds; any problem throws ShnError `DECODE_FAILED`. Counts are checked against the bytes
  * left, so adversarial lengths cannot trigger huge allocations.
  */
-export class ByteReader {
+export class CrdtReader {
   private pos = 0;
   private table: readonly string[] = [];
 
@@ -88,7 +88,7 @@ export class ByteReader {
     this.table = table;
   }
 
-  /** Reads a replica id written by `ByteWriter.replica`. */
+  /** Reads a replica id written by `CrdtWriter.replica`. */
   replica(): string {
     const index = this.varint();
     const id = this.table[index];
@@ -101,3 +101,11 @@ export class ByteReader {
     if (this.remaining !== 0) decodeFailed(`${this.remaining} trailing bytes`);
   }
 }
+
+/**
+ * The former name of {@link CrdtReader}.
+ * @deprecated Use `CrdtReader`: `ByteWriter`/`ByteReader` also named `@shn/core-mailbox`'s frame codec (now `FrameWriter`/`FrameReader`), a different format.
+ */
+export const ByteReader = CrdtReader;
+/** @deprecated Use `CrdtReader`. */
+export type ByteReader = CrdtReader;

@@ -7,7 +7,7 @@ const utf8 = new TextEncoder();
  * 2^53 - 1), length-prefixed UTF-8 strings and interned replica ids (each distinct replica id
  * is written once, in a table in front of the body; the body refers to it by index).
  */
-export class ByteWriter {
+export class CrdtWriter {
   private buf = new Uint8Array(64);
   private len = 0;
   private readonly replicaIndex = new Map<string, number>();
@@ -92,3 +92,11 @@ export class ByteWriter {
     return this.len;
   }
 }
+
+/**
+ * The former name of {@link CrdtWriter}.
+ * @deprecated Use `CrdtWriter`: `ByteWriter`/`ByteReader` also named `@shn/core-mailbox`'s frame codec (now `FrameWriter`/`FrameReader`), a different format.
+ */
+export const ByteWriter = CrdtWriter;
+/** @deprecated Use `CrdtWriter`. */
+export type ByteWriter = CrdtWriter;
