@@ -15,12 +15,14 @@ import { runCrdtBench } from './crdt/index.js';
 import { runKvBench } from './kv/kv-bench.js';
 import { runLincheckBench } from './lincheck/lincheck-bench.js';
 import { runMailboxBench } from './mailbox/mailbox-bench.js';
+import { runRaftBench } from './raft/raft-bench.js';
 
 const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilder>>> = {
   mailbox: (a) => runMailboxBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   kv: (a) => runKvBench({ quick: a.quick, repeats: a.repeats, requests: a.count }),
   crdt: (a) => runCrdtBench({ quick: a.quick, repeats: a.repeats, edits: a.count }),
   lincheck: (a) => runLincheckBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  raft: (a) => runRaftBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

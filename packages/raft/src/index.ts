@@ -36,3 +36,5 @@ export { RaftKvClient } from './node/raft-kv-client.js';
 export type { RaftKvClientOptions } from './node/raft-kv-client.js';
 export { KvStateMachine } from './node/kv-state-machine.js';
 export type { KvCommand } from './node/kv-state-machine.js';
+export { startLocalCluster } from './node/local-cluster.js';
+export type { LocalCluster, LocalClusterOptions } from './node/local-cluster.js';

@@ -17,11 +17,12 @@ export interface BenchArgs {
 
 /** Usage text printed by the CLI on `--help` or bad arguments. */
 export const usage = `usage: pnpm bench <name> [--quick] [--out DIR] [--repeats N] [--count N]
-  names: mailbox, kv, crdt, lincheck
+  names: mailbox, kv, crdt, lincheck, raft
   --quick      short smoke run (CI); writes results/<name>.quick.{json,md}
   --out DIR    write results files into DIR instead of apps/bench/results
   --repeats N  measured repeats per figure (median and spread are over these)
-  --count N    messages per measurement (mailbox) or requests per redis-benchmark run (kv)`;
+  --count N    messages per measurement (mailbox), requests per redis-benchmark run (kv),
+               or writes per 1-client run (raft; 100 clients do 10x)`;
 
 function positiveInt(raw: string | undefined, flag: string): number | undefined {
   if (raw === undefined) return undefined;
