@@ -243,7 +243,7 @@ describe.skipIf(unmet !== undefined && !process.env['CI'])('a 3-node cluster in 
     const load = Promise.all(clients.map((c, i) => rec.run(c, i, 5)));
     try {
       const first = await leaderIndex(cluster, probe, 5000);
-      expect(first, 'a leader is elected').toBeDefined();
+      expect(first, 'a leader is elected (if the nodes cannot reach each other over the bridge, look at the host firewall: net.bridge.bridge-nf-call-iptables and the FORWARD chain)').toBeDefined();
       await sleep(700);
 
       // 1. The leader loses its link: the other two elect a new leader while it is away.
