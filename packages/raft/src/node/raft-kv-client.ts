@@ -6,6 +6,7 @@ import { ShnError, systemClock, systemRng, systemTimer } from '@shn/core';
 import type { Clock, Rng, Timer } from '@shn/core';
 import { FrameReader, encodeFrame } from './frame-codec.js';
 import type { Frame } from './frame-codec.js';
+import type { RaftStatus } from '../raw-node.js';
 
 /** Options of {@link RaftKvClient}. */
 export interface RaftKvClientOptions {
@@ -73,10 +74,10 @@ export class RaftKvClient {
   }
 
   /** The status (RaftStatus as JSON) of the node at `addr`, asked directly (no retry, no leader following). */
-  async status(addr: string): Promise<import('../raw-node.js').RaftStatus> {
+  async status(addr: string): Promise<RaftStatus> {
     const c = new RaftKvClient({ nodes: [addr], attemptTimeoutMs: this.#attemptMs, timeoutMs: this.#attemptMs });
     try {
-      return JSON.parse((await c.#call('status', '', undefined)) ?? 'null') as import('../raw-node.js').RaftStatus;
+      return JSON.parse((await c.#call('status', '', undefined)) ?? 'null') as RaftStatus;
     } finally {
       c.close();
     }

@@ -116,10 +116,11 @@ export class RaftKvServer {
       const conf: ConfState = { ...EMPTY_CONF, voters: Object.keys(options.peers).sort() };
       storage.bootstrap(conf);
     }
-    let node: RaftKvServer | undefined;
-    const onConn = (socket: Socket) => node?.accept(socket);
+    const ref: { node?: RaftKvServer } = {};
+    const onConn = (socket: Socket) => ref.node?.accept(socket);
     const server = options.tls === undefined ? createNetServer(onConn) : createTlsServer(options.tls.server, onConn as never);
-    node = new RaftKvServer(options, storage, server);
+    const node = new RaftKvServer(options, storage, server);
+    ref.node = node;
     const { host, port } = splitHostPort(options.peers[options.id] as string);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
