@@ -200,6 +200,18 @@ async function leaderIndex(cluster: LocalCluster, probe: RaftKvClient, withinMs:
   return undefined;
 }
 
+/** Polls until every node has applied at least what the leader had committed when asked; false if not within `withinMs`. */
+async function allCaughtUp(cluster: LocalCluster, probe: RaftKvClient, leader: number, withinMs: number): Promise<boolean> {
+  const target = (await probe.status(cluster.addrs[leader] as string)).commit;
+  const until = performance.now() + withinMs;
+  while (performance.now() < until) {
+    const applied = await Promise.all(cluster.addrs.map((a) => probe.status(a).then((s) => s.applied, () => -1)));
+    if (applied.every((x) => x >= target)) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 describe.skipIf(unmet !== undefined && !process.env['CI'])('a 3-node cluster in network namespaces, with links cut and healed by ip/tc', () => {
   const dirs: string[] = [];
   let cluster: LocalCluster | undefined;
@@ -278,7 +290,9 @@ describe.skipIf(unmet !== undefined && !process.env['CI'])('a 3-node cluster in 
       rec.stop();
       await load;
       expect(rec.acked.length, 'writes are acknowledged after the last fault heals').toBeGreaterThan(ackedAtHeal);
-      expect(await leaderIndex(cluster, probe, 3000), 'a leader after the faults heal').toBeDefined();
+      const finalLeader = await leaderIndex(cluster, probe, 3000);
+      expect(finalLeader, 'a leader after the faults heal').toBeDefined();
+      expect(await allCaughtUp(cluster, probe, finalLeader as number, 5000), 'every node (the one cut off included) catches up with the leader').toBe(true);
 
       // every acknowledged append is in the final value of its key, read linearizably
       const reader = new RaftKvClient({ nodes: cluster.addrs, timeoutMs: 10_000 });
