@@ -20,6 +20,7 @@ import { runSealBench } from './seal/seal-bench.js';
 import { runTelemetryBench } from './telemetry/telemetry-bench.js';
 import { runBalanceBench } from './balance/balance-bench.js';
 import { runOverloadBench } from './overload/overload-bench.js';
+import { runRaftBench } from './raft/raft-bench.js';
 
 const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilder>>> = {
   mailbox: (a) => runMailboxBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
@@ -31,6 +32,7 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   telemetry: (a) => runTelemetryBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   balance: (a) => runBalanceBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   overload: (a) => runOverloadBench({ quick: a.quick, phaseMs: a.count }),
+  raft: (a) => runRaftBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

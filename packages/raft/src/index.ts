@@ -37,3 +37,5 @@ export type { RaftKvClientOptions } from './node/raft-kv-client.js';
 export { KvStateMachine } from './node/kv-state-machine.js';
 export type { KvCommand } from './node/kv-state-machine.js';
 export { StoreRaftStorage } from './store-raft-storage.js';
+export { startLocalCluster } from './node/local-cluster.js';
+export type { LocalCluster, LocalClusterOptions } from './node/local-cluster.js';
