@@ -7,7 +7,6 @@ import type { Clock, Rng, Timer } from '@shn/core';
 import type { RaftStatus } from '../raw-node.js';
 import { FrameReader, encodeFrame } from './frame-codec.js';
 import type { Frame } from './frame-codec.js';
-import type { RaftStatus } from '../raw-node.js';
 
 /** Options of {@link RaftKvClient}. */
 export interface RaftKvClientOptions {
