@@ -1,4 +1,4 @@
-import { ShnError, systemClock, systemTimer } from '@shn/core';
+import { ShnError, hasCode, systemClock, systemTimer } from '@shn/core';
 import type { Clock, Timer } from '@shn/core';
 import { checkMs, checkObject } from './option-checks.js';
 import type { CallContext, Policy, PolicyNext } from './policy.js';
@@ -12,6 +12,9 @@ export interface TimeoutOptions {
   /** [systemClock]; deadlines are compared with `now()`. */
   readonly clock?: Clock;
 }
+
+/** Timers of the policy and of the runtime may fire this far apart for the same deadline, ms. */
+const DEADLINE_SLACK_MS = 5;
 
 /**
  * Bounds each call by `ms` AND by the call's deadline, whichever comes first. The inner policies
@@ -50,20 +53,22 @@ export class TimeoutPolicy implements Policy {
         }),
       );
     }
+    const expired = (cause?: unknown): ShnError =>
+      byDeadline
+        ? new ShnError('DEADLINE_EXCEEDED', `call to ${ctx.destination} did not finish before its deadline (${Math.round(remaining)} ms)`, {
+            details: { destination: ctx.destination, ms: remaining },
+            ...(cause === undefined ? {} : { cause }),
+          })
+        : new ShnError('TIMEOUT', `call to ${ctx.destination} did not finish within ${this.ms} ms`, {
+            details: { destination: ctx.destination, ms: this.ms },
+            ...(cause === undefined ? {} : { cause }),
+          });
     return new Promise<T>((resolve, reject) => {
       let done = false;
       const handle = this.#timer.setTimeout(() => {
         if (done) return;
         done = true;
-        reject(
-          byDeadline
-            ? new ShnError('DEADLINE_EXCEEDED', `call to ${ctx.destination} did not finish before its deadline (${Math.round(remaining)} ms)`, {
-                details: { destination: ctx.destination, ms: remaining },
-              })
-            : new ShnError('TIMEOUT', `call to ${ctx.destination} did not finish within ${this.ms} ms`, {
-                details: { destination: ctx.destination, ms: this.ms },
-              }),
-        );
+        reject(expired());
       }, remaining);
       let inner: Promise<T>;
       try {
@@ -82,7 +87,10 @@ export class TimeoutPolicy implements Policy {
           if (done) return;
           done = true;
           this.#timer.clearTimeout(handle);
-          reject(e);
+          // The runtime enforces the deadline this policy wrote into the envelope too; when it gets
+          // there first (timer order under load), the failure is still this policy's timeout.
+          const ranOut = (hasCode(e, 'TIMEOUT') || hasCode(e, 'DEADLINE_EXCEEDED')) && this.#clock.now() >= deadline - DEADLINE_SLACK_MS;
+          reject(ranOut ? expired(e) : e);
         },
       );
     });
