@@ -4,7 +4,8 @@
  * packages/ (`pnpm pack`), installs the tarballs with npm into a fresh app in the OS temp folder
  * (no workspace links, no pnpm), then
  * 1. type-checks app/consumer.ts with TypeScript 6.0 (`typescript@~6.0.3`, skipLibCheck off);
- * 2. runs app/smoke.mjs (every package loads from its tarball; one simulated ask);
+ * 2. runs app/smoke.mjs (every package loads from its tarball; one simulated ask) and the
+ *    `shn-sim` bin (a 3-seed sweep in 2 worker processes, host `@shn/core-mailbox` from the app);
  * 3. installs the latest TypeScript 7.x (`typescript@7`, the native compiler; its `tsc` bin is the
  *    same command) and type-checks again.
  * Prints one line per step and exits 1 at the first failure. Needs built dist/ folders.
@@ -48,6 +49,8 @@ try {
   const v6 = run('tsc --version', 'npx', ['--no-install', 'tsc', '--version']).trim();
   run(`type-check consumer.ts with ${v6}`, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   process.stdout.write(`     ${run('node smoke.mjs', process.execPath, ['smoke.mjs']).trim()}\n`);
+  const sweep = run('npx shn-sim counter --seeds 3 --workers 2 --host @shn/core-mailbox', 'npx', ['--no-install', 'shn-sim', 'counter', '--seeds', '3', '--workers', '2', '--host', '@shn/core-mailbox']);
+  if (!/counter: 3 seeds from 0, 0 failed, 3 passed/.test(sweep)) throw new Error(`shn-sim sweep said: ${sweep}`);
   run('npm install typescript@7 (latest 7.x)', 'npm', [...npmi, '-D', 'typescript@7']);
   const v7 = run('tsc --version', 'npx', ['--no-install', 'tsc', '--version']).trim();
   const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;

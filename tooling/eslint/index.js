@@ -11,7 +11,8 @@ const DETERMINISM =
 
 /**
  * The determinism rule (ARCHITECTURE.md): package code never calls Date.now, performance.now,
- * Math.random, setTimeout or setInterval directly. Exempt: the system implementations
+ * Math.random, setTimeout or setInterval directly (nor process.hrtime or an argument-less
+ * `new Date()`, which read the real clock too). Exempt: the system implementations
  * (`system.ts`, `system-*.ts`, `*.system.ts`), tests and test helpers, fixtures and the
  * `testing/` conformance suites. Apps are not package code.
  * @param {string} basePath - the packages/ folder the rule applies to (absolute).
@@ -39,6 +40,14 @@ export function determinismRules(basePath = packagesDir) {
         { object: 'globalThis', property: 'setTimeout', message: `setTimeout breaks ${DETERMINISM}. Use timer.setTimeout().` },
         { object: 'globalThis', property: 'setInterval', message: `setInterval breaks ${DETERMINISM}. Use timer.setTimeout() and re-arm.` },
         { object: 'globalThis', property: 'performance', message: `performance breaks ${DETERMINISM}. Use clock.monotonic().` },
+        { object: 'process', property: 'hrtime', message: `process.hrtime() breaks ${DETERMINISM}. Use clock.monotonic().` },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: `new Date() reads the real clock and breaks ${DETERMINISM}. Use new Date(clock.now()).`,
+        },
       ],
       'no-restricted-globals': [
         'error',

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isShnError } from '@shn/core';
+import { isShnError, systemClock } from '@shn/core';
 import type { ActorHostFactory } from '@shn/core';
 import { registerBuiltinScenarios } from './builtin-scenarios.js';
 import { CLI_USAGE, parseCliArgs } from './cli-args.js';
@@ -44,10 +44,10 @@ async function main(cmd: CliCommand): Promise<number> {
   const host: ActorHostFactory | undefined = cmd.host === undefined ? undefined : await loadActorHost(cmd.host);
   const hostOption = host === undefined ? {} : { host };
   if (cmd.kind === 'sweep') {
-    const started = process.hrtime.bigint();
+    const started = systemClock.monotonic();
     const outcomes = await sweepSeeds({ scenario: cmd.scenario, from: cmd.from, seeds: cmd.seeds, workers: cmd.workers, modules: cmd.modules, ...(cmd.host === undefined ? {} : { host: cmd.host }) });
     const failed = outcomes.filter((o) => !o.ok);
-    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    const secs = (systemClock.monotonic() - started) / 1000;
     for (const f of failed) {
       out(`FAIL seed ${f.seed}: ${describeFailure(f.failure!)}`);
       out(`  replay: ${f.replayCommand}`);

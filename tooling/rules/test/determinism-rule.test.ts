@@ -21,7 +21,7 @@ const restricted = (r: ESLint.LintResult): string[] =>
   r.messages.filter((m) => m.ruleId?.startsWith('no-restricted-') === true).map((m) => `${m.line}:${m.ruleId}`);
 
 describe('the determinism rule, as pnpm lint checks it', () => {
-  it('fires on Date.now, performance.now, Math.random, setTimeout, setInterval and imported timers in package code', async () => {
+  it('fires on Date.now, performance.now, Math.random, setTimeout, setInterval, imported timers, process.hrtime and new Date() in package code', async () => {
     const r = await lintAs('packages/crdt/src/leaks.ts', leaks);
     expect(restricted(r)).toEqual([
       '2:no-restricted-imports',
@@ -30,9 +30,11 @@ describe('the determinism rule, as pnpm lint checks it', () => {
       '6:no-restricted-properties',
       '7:no-restricted-globals',
       '8:no-restricted-globals',
+      '10:no-restricted-properties',
+      '11:no-restricted-syntax',
     ]);
     const text = r.messages.map((m) => m.message).join('\n');
-    for (const what of ['Date.now()', 'performance.now()', 'Math.random()', 'setTimeout', 'setInterval']) expect(text).toContain(`${what} breaks the determinism rule`);
+    for (const what of ['Date.now()', 'performance.now()', 'Math.random()', 'setTimeout', 'setInterval', 'process.hrtime()']) expect(text).toContain(`${what} breaks the determinism rule`);
     expect(text).toContain('Use clock.now()');
   });
 

@@ -13,4 +13,5 @@ export { encodeRecordedValue, decodeRecordedValue } from './recorded-value.js';
 export type { RecordedValue } from './recorded-value.js';
 export { ReplayTime } from './replay-time.js';
 export { replayRecording } from './replay-recording.js';
+export { actorHostTarget } from './actor-host-target.js';
 export type { ReplayOptions, ReplayReport, ReplayStep, ReplayTarget } from './replay-recording.js';

@@ -184,3 +184,36 @@ describe('record and replay (real-runtime recorder)', () => {
     expect(t.monotonic()).toBe(25);
   });
 });
+
+describe('replaying into the production actor host', () => {
+  it('a recording of the buggy account replays through createActorHost: the same failure at the same step, then the host’s restart shows', async () => {
+    const { createActorHost } = await import('@shn/core-mailbox');
+    const { actorHostTarget } = await import('./actor-host-target.js');
+    const ops = [
+      { gap: 0, type: 'deposit', amount: 30 },
+      { gap: 1, type: 'withdraw', amount: 20 },
+      { gap: 1, type: 'withdraw', amount: 20 },
+      { gap: 20, type: 'audit', amount: 0 },
+      { gap: 1, type: 'deposit', amount: 5 },
+    ];
+    const { text } = await recordSession(ops);
+    const time = new ReplayTime(parseRecording(text).steps[0]!.at);
+    const host = createActorHost({
+      node: 'local',
+      shard: 0,
+      clock: time,
+      timer: time,
+      kinds: { account: { factory: () => { const deliver = buggyAccount(time); return { receive: (e: Envelope) => deliver(e) }; } } },
+      refFor: () => {
+        throw new ShnError('UNSUPPORTED', 'no refs in this replay');
+      },
+    });
+    const report = await replayRecording(text, actorHostTarget(host), { time });
+    expect(report.failures.map((s) => [s.n, s.type, s.replayed.ok ? 'ok' : s.replayed.code])).toEqual([[4, 'audit', 'ACTOR_FAILED']]);
+    // The recorded session kept the broken state (-10 + 5); the production host restarted the
+    // account after the failure (supervision), so the replayed deposit starts from zero: the
+    // first divergence is exactly there.
+    expect(report.firstDivergence).toMatchObject({ n: 5, type: 'deposit', recorded: { ok: true, value: -5 }, replayed: { ok: true, value: 5 } });
+    await host.shutdown({ timeoutMs: 0 });
+  });
+});

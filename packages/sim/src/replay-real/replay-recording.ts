@@ -6,9 +6,9 @@ import type { RecordedOutcome, Recording } from './recording-format.js';
 import type { ReplayTime } from './replay-time.js';
 
 /**
- * What a replay delivers into: a fresh in-process actor host (S1a's simulated node, or a
- * test's own `ActorHost`). `deliver` hands one envelope to its actor and returns (or
- * resolves with) the actor's result, or throws/rejects with its failure.
+ * What a replay delivers into: a fresh in-process actor host (the production host through
+ * `actorHostTarget`, or a test's own function). `deliver` hands one envelope to its
+ * actor and returns (or resolves with) the actor's result, or throws/rejects with its failure.
  */
 export interface ReplayTarget {
   deliver(env: Envelope): unknown;
