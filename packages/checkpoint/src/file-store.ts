@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ShnError, assertStoreKey } from '@shn/core';
 import type { Store } from '@shn/core';
 import { ByteReader } from './byte-reader.js';
@@ -114,7 +115,8 @@ export class FileStore implements Store {
         await mkdir(this.#dir, { recursive: true });
         // Temp files of a crashed writer are garbage: the rename never happened.
         for (const name of await readdir(this.#dir)) {
-          if (name.startsWith('.tmp-')) await unlink(join(this.#dir, name)).catch(() => undefined);
+          // Only another process's leftovers: temp files of this pid belong to live sibling threads.
+          if (name.startsWith('.tmp-') && !name.startsWith(`.tmp-${process.pid}-`)) await unlink(join(this.#dir, name)).catch(() => undefined);
         }
       } catch (e) {
         this.#ready = undefined;
@@ -148,7 +150,7 @@ export class FileStore implements Store {
     await this.#init();
     const bytes = encodeValueFile(key, value);
     const final = join(this.#dir, fileNameOf(key));
-    const tmp = join(this.#dir, `.tmp-${process.pid}-${++this.#tmpCounter}`);
+    const tmp = join(this.#dir, `.tmp-${process.pid}-${threadId}-${++this.#tmpCounter}`);
     try {
       const fh = await open(tmp, 'w');
       try {
