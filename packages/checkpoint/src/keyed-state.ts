@@ -226,6 +226,17 @@ export class KeyedState {
   }
 
   /**
+   * Moves {@link seq} forward to `seq` and makes the next capture full (used after replaying a log
+   * whose generations ran ahead of the last checkpoint).
+   * @throws ShnError `INVALID_ARGUMENT` unless `seq` is a safe integer >= the current seq.
+   */
+  advanceTo(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < this.#seq) throw new ShnError('INVALID_ARGUMENT', `advanceTo needs a safe integer >= ${this.#seq}, got ${String(seq)}`);
+    this.#seq = seq;
+    this.#needFull = true;
+  }
+
+  /**
    * Applies an image: a full one replaces the state (like {@link restore}); a delta must apply on
    * this state's {@link seq} (its `baseSeq`), or on an empty state when its base is 0.
    * Applied changes are not marked dirty (they came from elsewhere).
