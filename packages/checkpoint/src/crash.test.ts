@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const script = fileURLToPath(new URL('../scripts/crash-test.mjs', import.meta.url));
+const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+if (!built && process.env['CI'] === undefined) {
+  console.warn('crash.test.ts: skipped, dist/ is missing (run `pnpm build` first; `pnpm test` does)');
+}
+
+describe.skipIf(!built && process.env['CI'] === undefined)('crash safety (short run of scripts/crash-test.mjs)', () => {
+  it('SIGKILLed writers always recover a complete checkpoint, the newest durable one or the next, never a mix', () => {
+    const run = spawnSync(process.execPath, [script, '--iterations', '12', '--max-delay', '80', '--seed', '7', '--torn-every', '4'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { ok: boolean; iterations: number; torn: number; fellBack: number; failures: string[] };
+    expect(summary.failures).toEqual([]);
+    expect(summary.ok).toBe(true);
+    expect(summary.iterations).toBe(12);
+    expect(summary.torn).toBe(3);
+    expect(summary.fellBack).toBe(3);
+    expect(run.status).toBe(0);
+  });
+});
