@@ -11,6 +11,7 @@ import { collectMachineInfo } from './harness/machine-info.js';
 import { defaultResultsDir } from './harness/paths.js';
 import type { ResultBuilder } from './harness/result-builder.js';
 import { renderMarkdown, writeResults } from './harness/results-writer.js';
+import { runCheckpointBench } from './checkpoint/checkpoint-bench.js';
 import { runCrdtBench } from './crdt/index.js';
 import { runKvBench } from './kv/kv-bench.js';
 import { runLincheckBench } from './lincheck/lincheck-bench.js';
@@ -21,6 +22,7 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   kv: (a) => runKvBench({ quick: a.quick, repeats: a.repeats, requests: a.count }),
   crdt: (a) => runCrdtBench({ quick: a.quick, repeats: a.repeats, edits: a.count }),
   lincheck: (a) => runLincheckBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  checkpoint: (a) => runCheckpointBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -19,7 +19,7 @@ for (;;) {
     if (v === undefined) state.delete(k);
     else state.set(k, enc.encode(v));
   }
-  const bytes = g % 5 === 0 ? await state.captureFull({ chunk: 200 }) : state.snapshot();
+  const bytes = g % 5 === 0 ? await state.captureFull({ sliceMs: 0 }) : state.snapshot();
   if (state.seq !== g) throw new Error(`seq ${state.seq} != generation ${g}`);
   await cp.save('kv/0', bytes);
   process.stdout.write(`durable ${g}\n`);

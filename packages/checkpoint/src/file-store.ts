@@ -49,6 +49,16 @@ export function encodeValueFile(key: string, value: Uint8Array): Uint8Array {
   return w.view();
 }
 
+/** The three pieces of {@link encodeValueFile} (header with key, the value itself, CRC), without copying the value. */
+function valueFileParts(key: string, value: Uint8Array): Uint8Array[] {
+  const k = encoder.encode(key);
+  const h = new ByteWriter(k.length + 20);
+  h.u32(MAGIC).u8(FILE_STORE_FORMAT_VERSION).u8(0).u16(0).u32(k.length).bytes(k).u32(value.length);
+  const head = h.view();
+  const crc = crc32c(value, crc32c(head));
+  return [head, value, new ByteWriter(4).u32(crc).view()];
+}
+
 /**
  * Decodes and verifies a value file written by {@link encodeValueFile}.
  * @throws ShnError `DATA_CORRUPT` (truncated, flipped byte, bad magic, trailing bytes) or
@@ -148,13 +158,13 @@ export class FileStore implements Store {
     assertStoreKey(key);
     if (!(value instanceof Uint8Array)) throw new ShnError('INVALID_ARGUMENT', 'store value must be a Uint8Array');
     await this.#init();
-    const bytes = encodeValueFile(key, value);
+    const parts = valueFileParts(key, value);
     const final = join(this.#dir, fileNameOf(key));
     const tmp = join(this.#dir, `.tmp-${process.pid}-${threadId}-${++this.#tmpCounter}`);
     try {
       const fh = await open(tmp, 'w');
       try {
-        await fh.writeFile(bytes);
+        await fh.writev(parts);
         if (this.#fsync) await fh.sync();
       } finally {
         await fh.close();

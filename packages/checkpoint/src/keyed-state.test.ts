@@ -109,7 +109,7 @@ describe('KeyedState', () => {
 
   it('captureFull yields between chunks while writes continue, and captures the instant of the call', async () => {
     const s = new KeyedState({ keyGroups: 16 });
-    for (let i = 0; i < 100; i++) s.set(`k${i}`, new Uint8Array([i]));
+    for (let i = 0; i < 1000; i++) s.set(`k${i}`, new Uint8Array([i & 0xff]));
     const expected = toObject(s.entries());
     let yields = 0;
     let n = 1000;
@@ -117,16 +117,16 @@ describe('KeyedState', () => {
       setTimeout(fn) {
         yields++;
         // A "message" runs while the capture is paused.
-        s.set(`k${n % 100}`, new Uint8Array([0xff]));
+        s.set(`k${n % 1000}`, new Uint8Array([0xff]));
         s.set(`new${n++}`, new Uint8Array([1]));
-        s.delete(`k${(n * 7) % 100}`);
+        s.delete(`k${(n * 7) % 1000}`);
         queueMicrotask(fn);
         return {};
       },
       clearTimeout() {},
     };
-    const image = await s.captureFull({ chunk: 10, timer });
-    expect(yields).toBeGreaterThanOrEqual(9);
+    const image = await s.captureFull({ sliceMs: 0, timer });
+    expect(yields).toBeGreaterThanOrEqual(15);
     const r = new KeyedState({ keyGroups: 16 });
     r.restore(image);
     expect(toObject(r.entries())).toEqual(expected);

@@ -1,5 +1,5 @@
-import { ShnError, systemTimer } from '@shn/core';
-import type { Timer } from '@shn/core';
+import { ShnError, systemClock, systemTimer } from '@shn/core';
+import type { Clock, Timer } from '@shn/core';
 import { DEFAULT_KEY_GROUPS, keyGroupOf } from './key-groups.js';
 import { corruptError } from './corrupt-error.js';
 import { ImageEncoder, decodeImageHeader, scanImage } from './state-image.js';
@@ -16,10 +16,12 @@ type Preserved = Uint8Array | typeof ABSENT;
 
 /** Options of {@link KeyedState.captureFull}. */
 export interface CaptureOptions {
-  /** Records encoded between two yields to the event loop (default 4096). */
-  readonly chunk?: number;
+  /** Longest stretch of encoding between two yields to the event loop, ms (default 4). */
+  readonly sliceMs?: number;
   /** Used to yield (`setTimeout(fn, 0)`); default systemTimer. */
   readonly timer?: Timer;
+  /** Measures the slices; default systemClock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -86,6 +88,8 @@ export class KeyedState {
   readonly #dirty = new Set<string>();
   readonly #views = new Set<StateView>();
   readonly keyGroups: number;
+  /** Sum of key lengths (UTF-16 units, an estimate of UTF-8) and value bytes, for buffer sizing. */
+  #bytes = 0;
   #seq = 0;
   #needFull = true;
 
@@ -138,14 +142,18 @@ export class KeyedState {
     if (typeof key !== 'string') throw new ShnError('INVALID_ARGUMENT', 'state key must be a string');
     if (!(value instanceof Uint8Array)) throw new ShnError('INVALID_ARGUMENT', 'state value must be a Uint8Array');
     if (this.#views.size > 0) this.#preserve(key);
+    const old = this.#map.get(key);
+    this.#bytes += value.length - (old === undefined ? -key.length : old.length);
     this.#map.set(key, value);
     this.#dirty.add(key);
   }
 
   /** Deletes a key; true if it existed. */
   delete(key: string): boolean {
-    if (!this.#map.has(key)) return false;
+    const old = this.#map.get(key);
+    if (old === undefined) return false;
     if (this.#views.size > 0) this.#preserve(key);
+    this.#bytes -= key.length + old.length;
     this.#map.delete(key);
     this.#dirty.add(key);
     return true;
@@ -155,6 +163,7 @@ export class KeyedState {
   clear(): void {
     if (this.#views.size > 0) for (const k of this.#map.keys()) this.#preserve(k);
     this.#map.clear();
+    this.#bytes = 0;
     this.#dirty.clear();
     this.#needFull = true;
   }
@@ -181,8 +190,8 @@ export class KeyedState {
   /** A full image, synchronously (O(n): prefer {@link captureFull} for big states). Advances {@link seq}. */
   snapshotFull(): Uint8Array {
     const seq = this.#seq + 1;
-    const enc = new ImageEncoder({ kind: 'full', seq, baseSeq: 0, keyGroups: this.keyGroups });
-    for (const [k, v] of this.#map) enc.put(k, keyGroupOf(k, this.keyGroups), v);
+    const enc = new ImageEncoder({ kind: 'full', seq, baseSeq: 0, keyGroups: this.keyGroups }, this.#bytes + this.#map.size * 24 + 256);
+    for (const [k, v] of this.#map) enc.putGrouped(k, v);
     this.#dirty.clear();
     this.#needFull = false;
     this.#seq = seq;
@@ -209,15 +218,21 @@ export class KeyedState {
    * consistent). The capture itself is O(1); this state's {@link seq} advances at the call.
    */
   async captureFull(options: CaptureOptions = {}): Promise<Uint8Array> {
-    const chunk = options.chunk ?? 4096;
+    const sliceMs = options.sliceMs ?? 4;
     const timer = options.timer ?? systemTimer;
+    const clock = options.clock ?? systemClock;
     const view = this.view();
     try {
-      const enc = new ImageEncoder({ kind: 'full', seq: view.seq, baseSeq: 0, keyGroups: this.keyGroups }, 64 * 1024);
+      const enc = new ImageEncoder({ kind: 'full', seq: view.seq, baseSeq: 0, keyGroups: this.keyGroups }, this.#bytes + this.#map.size * 24 + 256);
       let n = 0;
+      let sliceStart = clock.monotonic();
       for (const [k, v] of view.entries()) {
-        enc.put(k, keyGroupOf(k, this.keyGroups), v);
-        if (++n % chunk === 0) await new Promise<void>((resolve) => timer.setTimeout(resolve, 0));
+        enc.putGrouped(k, v);
+        // Check the clock every 64 records; yield once the slice is used up.
+        if ((++n & 63) === 0 && clock.monotonic() - sliceStart >= sliceMs) {
+          await new Promise<void>((resolve) => timer.setTimeout(resolve, 0));
+          sliceStart = clock.monotonic();
+        }
       }
       return enc.finish();
     } finally {
@@ -256,8 +271,13 @@ export class KeyedState {
     scanImage(bytes, (r) => changes.push([r.key, r.value?.slice()]));
     for (const [k, v] of changes) {
       if (this.#views.size > 0) this.#preserve(k);
+      const old = this.#map.get(k);
+      if (old !== undefined) this.#bytes -= k.length + old.length;
       if (v === undefined) this.#map.delete(k);
-      else this.#map.set(k, v);
+      else {
+        this.#map.set(k, v);
+        this.#bytes += k.length + v.length;
+      }
     }
     this.#seq = h.seq;
     this.#needFull = false;
@@ -282,7 +302,11 @@ export class KeyedState {
     });
     if (this.#views.size > 0) for (const k of this.#map.keys()) this.#preserve(k);
     this.#map.clear();
-    for (const [k, v] of next) this.#map.set(k, v);
+    this.#bytes = 0;
+    for (const [k, v] of next) {
+      this.#map.set(k, v);
+      this.#bytes += k.length + v.length;
+    }
     this.#dirty.clear();
     this.#seq = h.seq;
     this.#needFull = owns !== undefined;

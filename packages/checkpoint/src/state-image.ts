@@ -52,10 +52,12 @@ export class ImageEncoder {
   readonly #w: ByteWriter;
   #count = 0;
   readonly #kind: ImageKind;
+  readonly #groups: number;
 
   constructor(header: ImageHeader, sizeHint = 1024) {
     if (!Number.isSafeInteger(header.seq) || header.seq < 1) throw new ShnError('INVALID_ARGUMENT', `image seq must be a safe integer >= 1, got ${header.seq}`);
     this.#kind = header.kind;
+    this.#groups = header.keyGroups;
     this.#w = new ByteWriter(sizeHint);
     this.#w.u32(MAGIC).u8(STATE_IMAGE_VERSION).u8(header.kind === 'full' ? 0 : 1).u16(0).u32(header.keyGroups).u64(header.seq).u64(header.baseSeq);
     this.#w.u32(crc32c(this.#w.view()));
@@ -75,6 +77,13 @@ export class ImageEncoder {
   /** Adds a key's value. */
   put(key: string, keyGroup: number, value: Uint8Array): void {
     this.#frame(OP_PUT, keyGroup, encoder.encode(key), value);
+    this.#count++;
+  }
+
+  /** Adds a key's value, computing its key group from the encoded key (one UTF-8 encoding). */
+  putGrouped(key: string, value: Uint8Array): void {
+    const k = encoder.encode(key);
+    this.#frame(OP_PUT, crc32c(k) % this.#groups, k, value);
     this.#count++;
   }
 
