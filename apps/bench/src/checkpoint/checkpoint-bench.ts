@@ -202,13 +202,13 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
 
 /**
  * Runs every checkpoint figure. Full run: 100 MiB for the write and migration figures, 7 repeats,
- * 20,000 events; `--quick`: 2 MiB, 2 repeats, 500 events (shape only).
+ * 20,000 events; `--quick`: 2 MiB, 2 repeats, 100 events (shape only).
  */
 export async function runCheckpointBench(options: CheckpointBenchOptions): Promise<ResultBuilder> {
   const quick = options.quick;
   const stateBytes = quick ? 2 * MiB : 100 * MiB;
   const repeats = options.repeats ?? (quick ? 2 : 7);
-  const count = options.count ?? (quick ? 500 : 20_000);
+  const count = options.count ?? (quick ? 100 : 20_000);
   const migrationRepeats = quick ? 2 : Math.max(repeats, 20);
   const b = new ResultBuilder('checkpoint', quick, { stateBytes, repeats, events: count, migrationRepeats });
   const dir = await mkdtemp(path.join(tmpdir(), 'shn-ckpt-bench-'));
