@@ -70,6 +70,17 @@ describe('Checkpointer', () => {
     expect(entries(restored(await cp.load('a/1')))).toEqual(entries(s));
   });
 
+  it('rejects bad actor names and snapshots with INVALID_ARGUMENT', async () => {
+    const cp = new Checkpointer({ store: new MemoryStore(), node: 'n1' });
+    for (const actor of ['', '\uD800', 'x'.repeat(1000), 42]) {
+      await expect(cp.save(actor as string, new Uint8Array([1]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(cp.load(actor as string)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+    await expect(cp.save('a/1', 'bytes' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(() => new Checkpointer({ store: new MemoryStore(), node: '' })).toThrow(/node/);
+    expect(() => new Checkpointer({ store: new MemoryStore(), node: 'n', keep: 0 })).toThrow(/keep/);
+  });
+
   it('stores opaque snapshots of any actor and restores the newest', async () => {
     const cp = new Checkpointer({ store: new MemoryStore(), node: 'n1', keep: 2 });
     for (let i = 1; i <= 5; i++) await cp.save('counter/x', new Uint8Array([i]));

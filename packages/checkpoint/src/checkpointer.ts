@@ -1,4 +1,4 @@
-import { ShnError, isShnError, systemClock, toShnError } from '@shn/core';
+import { ShnError, isShnError, isWellFormedUtf16, systemClock, toShnError } from '@shn/core';
 import type { Clock, Logger, Sealer, Store } from '@shn/core';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-file.js';
 import type { CheckpointKind } from './checkpoint-file.js';
@@ -154,8 +154,8 @@ export class Checkpointer {
   }
 
   #status(actor: string): ActorStatus {
-    if (typeof actor !== 'string' || actor.length === 0 || actor.length > 512) {
-      throw new ShnError('INVALID_ARGUMENT', `actor must be a non-empty string of at most 512 chars, got ${typeof actor === 'string' ? `length ${actor.length}` : typeof actor}`);
+    if (typeof actor !== 'string' || actor.length === 0 || !isWellFormedUtf16(actor) || encodeURIComponent(actor).length + this.#prefix.length > 990) {
+      throw new ShnError('INVALID_ARGUMENT', `actor must be a non-empty well-formed string whose URI encoding plus the prefix fits 990 chars, got ${typeof actor === 'string' ? `length ${actor.length}` : typeof actor}`);
     }
     let s = this.#actors.get(actor);
     if (s === undefined) {
