@@ -230,6 +230,20 @@ export class KeyspacePersistence {
     };
   }
 
+  /**
+   * For a crashed owner (an actor that threw and is being restarted in the same thread): stops the
+   * trigger, waits for a running capture, and closes the log WITHOUT a last checkpoint (the in-memory
+   * state may be half-updated). Everything acknowledged is already in the log or a checkpoint.
+   */
+  async abandon(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#tick !== undefined) this.#timer.clearTimeout(this.#tick);
+    while (this.#running !== undefined) await this.#running.catch(() => undefined);
+    await this.#o.checkpointer.flush(this.#o.actor);
+    await this.#aof?.close();
+  }
+
   /** Graceful shutdown: stops the trigger, takes a last checkpoint if anything changed, closes the log. */
   async close(): Promise<void> {
     if (this.#closed) return;
