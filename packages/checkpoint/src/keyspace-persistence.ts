@@ -135,11 +135,16 @@ export class KeyspacePersistence {
   /**
    * Logs one write (AOF) and counts it for the change trigger. Resolves when the record is as durable
    * as the fsync policy promises; reply to the client after that. Without aof it resolves at once.
+   * Call it in the same tick as the change to the state; prefer logging effects (set key to value,
+   * delete key) over commands, so a record replayed on a checkpoint that already holds it is harmless.
    * @throws ShnError from {@link AppendLog.append}.
    */
   async logWrite(record?: Uint8Array): Promise<void> {
+    // Enqueue before a change-triggered capture can rotate the log: the record then stays in the
+    // segment before the checkpoint that contains its effect, and is not replayed on top of it.
+    const appended = this.#aof !== undefined && record !== undefined ? this.#aof.append(record) : undefined;
     this.noteChanges(1);
-    if (this.#aof !== undefined && record !== undefined) await this.#aof.append(record);
+    await appended;
   }
 
   /** Counts `n` changes (for a write not logged through {@link logWrite}). */
