@@ -82,9 +82,44 @@ describe('KeyspacePersistence', () => {
     await write(p2, s2, 'd=4');
     await p2.close();
     const s3 = new KeyedState();
-    await open(s3).restore();
+    const p3 = open(s3);
+    await p3.restore();
+    await p3.close();
     expect(Object.fromEntries([...s3.entries()].map(([k, v]) => [k, dec(v)]))).toEqual({ b: '2', c: '3', d: '4' });
     await p.abandon(); // release the "dead" owner's file handle, no last checkpoint
+  });
+
+  it('change-triggered checkpoints and the log never replay a write twice (non-idempotent records)', async () => {
+    const counterApply = (state: KeyedState, rec: Uint8Array): void => {
+      const k = dec(rec) as string;
+      const n = Number(dec(state.get(k)) ?? '0');
+      state.set(k, enc(String(n + 1)));
+    };
+    const mk = (state: KeyedState): KeyspacePersistence =>
+      new KeyspacePersistence({
+        state,
+        checkpointer: new Checkpointer({ store: new FileStore(join(dir, 'ckpt2')), node: 'n1', compactEvery: 2 }),
+        actor: 'kv/0',
+        everyMs: 0,
+        everyChanges: 3,
+        aof: { dir: join(dir, 'aof2'), name: 'kv-0', fsync: 'always' },
+        applyLogRecord: (r) => counterApply(state, r),
+      });
+    const s = new KeyedState();
+    const p = mk(s);
+    await p.restore();
+    for (let i = 0; i < 40; i++) {
+      const rec = enc(`c${i % 3}`);
+      counterApply(s, rec); // the change and its log record in the same tick
+      await p.logWrite(rec);
+    }
+    expect(p.info()['rdb_saves']).toBeGreaterThan(3);
+    await p.abandon(); // "crash": no last checkpoint
+    const s2 = new KeyedState();
+    const p2 = mk(s2);
+    await p2.restore();
+    expect(Object.fromEntries([...s2.entries()].map(([k, v]) => [k, dec(v)]))).toEqual({ c0: '14', c1: '13', c2: '13' });
+    await p2.close();
   });
 
   it('close takes a last checkpoint; INFO persistence has the Redis fields', async () => {
