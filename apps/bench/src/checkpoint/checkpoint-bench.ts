@@ -156,6 +156,7 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
     }],
   ];
   for (const [name, make] of backends) {
+    const n = name === 'memory' ? count * 10 : count;
     const append: number[] = [];
     const replay: number[] = [];
     let unavailable: string | undefined;
@@ -171,7 +172,7 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
       const { store, done } = made;
       try {
         const t0 = performance.now();
-        for (let i = 0; i < count; i++) await store.append(`stream-${i % 100}`, [{ type: 'Deposited', data: { amount: i, note: 'bench' } }], { expectedVersion: 'any' });
+        for (let i = 0; i < n; i++) await store.append(`stream-${i % 100}`, [{ type: 'Deposited', data: { amount: i, note: 'bench' } }], { expectedVersion: 'any' });
         const t1 = performance.now();
         let seen = 0;
         for (let after = 0; ; ) {
@@ -181,9 +182,9 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
           after = (page[page.length - 1] as { position: number }).position;
         }
         const t2 = performance.now();
-        if (seen !== count) throw new Error(`${name}: replayed ${seen} of ${count} events`);
-        append.push(count / ((t1 - t0) / 1000));
-        replay.push(count / ((t2 - t1) / 1000));
+        if (seen !== n) throw new Error(`${name}: replayed ${seen} of ${n} events`);
+        append.push(n / ((t1 - t0) / 1000));
+        replay.push(n / ((t2 - t1) / 1000));
       } finally {
         await done();
       }
@@ -192,7 +193,7 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
       b.skip(`events.${name}`, `${name} unavailable: ${unavailable}`);
       continue;
     }
-    const note = `${count} events, one per append (expectedVersion any) over 100 streams; replay = readAll in pages of 1000`;
+    const note = `${n} events, one per append (expectedVersion any) over 100 streams; replay = readAll in pages of 1000`;
     b.addFigure(`events.${name}.append`, `${name} event store`, 'append, events/s (1 event per append, sequential)', 'ops/s', append, note);
     b.addFigure(`events.${name}.replay`, `${name} event store`, 'replay readAll, events/s', 'ops/s', replay, note);
   }
@@ -201,14 +202,15 @@ async function eventFigures(b: ResultBuilder, dir: string, count: number, repeat
 }
 
 /**
- * Runs every checkpoint figure. Full run: 100 MiB for the write and migration figures, 7 repeats,
- * 20,000 events; `--quick`: 2 MiB, 2 repeats, 100 events (shape only).
+ * Runs every checkpoint figure. Full run: 100 MiB for the write and migration figures, 7 repeats
+ * (20 for migration), 2,000 events per backend (10x for memory) x 3 repeats; `--quick`: 2 MiB,
+ * 2 repeats, 100 events (shape only). `--count` sets the events per backend.
  */
 export async function runCheckpointBench(options: CheckpointBenchOptions): Promise<ResultBuilder> {
   const quick = options.quick;
   const stateBytes = quick ? 2 * MiB : 100 * MiB;
   const repeats = options.repeats ?? (quick ? 2 : 7);
-  const count = options.count ?? (quick ? 100 : 20_000);
+  const count = options.count ?? (quick ? 100 : 2_000);
   const migrationRepeats = quick ? 2 : Math.max(repeats, 20);
   const b = new ResultBuilder('checkpoint', quick, { stateBytes, repeats, events: count, migrationRepeats });
   const dir = await mkdtemp(path.join(tmpdir(), 'shn-ckpt-bench-'));
@@ -216,7 +218,7 @@ export async function runCheckpointBench(options: CheckpointBenchOptions): Promi
     await writeFigures(b, dir, stateBytes, repeats);
     await sizeFigures(b, quick ? stateBytes : 10 * MiB);
     await migrationFigures(b, stateBytes, migrationRepeats);
-    await eventFigures(b, dir, count, repeats);
+    await eventFigures(b, dir, count, quick ? repeats : Math.min(repeats, 3));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
