@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const script = fileURLToPath(new URL('../scripts/crash-test.mjs', import.meta.url));
+const aofScript = fileURLToPath(new URL('../scripts/aof-crash-test.mjs', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
 if (!built && process.env['CI'] === undefined) {
   console.warn('crash.test.ts: skipped, dist/ is missing (run `pnpm build` first; `pnpm test` does)');
@@ -20,6 +21,16 @@ describe.skipIf(!built && process.env['CI'] === undefined)('crash safety (short 
     expect(summary.torn).toBe(3);
     // Every torn file was reported (a torn compaction can leave the same generation restorable).
     expect(summary.skippedRecords).toBeGreaterThanOrEqual(3);
+    expect(run.status).toBe(0);
+  });
+
+  it('SIGKILLed appenders (fsync always): the log replays exactly 1..m with every acknowledged record', () => {
+    const run = spawnSync(process.execPath, [aofScript, '--iterations', '10', '--fsync', 'always'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    const summary = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { ok: boolean; iterations: number; maxAcked: number; failures: string[] };
+    expect(summary.failures).toEqual([]);
+    expect(summary.iterations).toBe(10);
+    expect(summary.maxAcked).toBeGreaterThan(0);
     expect(run.status).toBe(0);
   });
 });
