@@ -198,6 +198,17 @@ export function eventStoreSuite(name: string, options: EventStoreSuiteOptions): 
       await r2.stop();
       expect(rebuilt.model).toEqual(live.model);
       expect(rebuilt.count).toBe(20);
+      // Rebuild from a position: a read model holding events up to it replays only the rest.
+      const events = await store.readAll();
+      const mid = events[9] as RecordedEvent;
+      const partial = counterProjection('partial');
+      for (const e of events.slice(0, 10)) partial.apply(e);
+      const r3 = new ProjectionRunner({ store, projection: partial, positions, pollMs: 10 });
+      await r3.rebuild(mid.position);
+      await r3.caughtUp(last);
+      await r3.stop();
+      expect(partial.model).toEqual(live.model);
+      expect(partial.count).toBe(20);
       // Resume from the checkpointed position: no event applied twice.
       const more = (await store.append('acc-0', [{ type: 'E', data: { n: 99 } }], { expectedVersion: 'any' })).position;
       await runner.start();
