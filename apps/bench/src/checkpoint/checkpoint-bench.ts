@@ -113,10 +113,16 @@ async function migrateOnce(source: KeyedState, mode: 'pre-copy' | 'stop-and-copy
       // Traffic keeps flowing between rounds while the source still serves.
       for (let i = 0; i < writesPerRound; i++) source.set(`key:${(writer++ * 7919) % source.size}`, new Uint8Array(1024).fill(writer & 0xff));
       await new Promise<void>((resolve) => setImmediate(resolve));
-      for (const ack of acks) if (ack.kind === 'send') next.push(...src.onWire(ack.wire));
+      for (const ack of acks) {
+        if (ack.kind !== 'send') continue;
+        // The pause starts when the source stops serving: before it encodes the last delta.
+        const t = performance.now();
+        const out = src.onWire(ack.wire);
+        if (out.some((x) => x.kind === 'route-to-target')) pauseStart = t;
+        next.push(...out);
+      }
     }
     wires = next;
-    if (wires.some((a) => a.kind === 'route-to-target')) pauseStart = performance.now();
   }
 }
 
