@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Timer } from '@shn/core';
 import { Checkpointer } from './checkpointer.js';
 import { FileStore } from './file-store.js';
 import { KeyedState } from './keyed-state.js';
@@ -120,6 +121,36 @@ describe('KeyspacePersistence', () => {
     await p2.restore();
     expect(Object.fromEntries([...s2.entries()].map(([k, v]) => [k, dec(v)]))).toEqual({ c0: '14', c1: '13', c2: '13' });
     await p2.close();
+  });
+
+  it('the interval trigger checkpoints only when something changed', async () => {
+    const pending: (() => void)[] = [];
+    const timer: Timer = {
+      setTimeout(fn) {
+        pending.push(fn);
+        return {};
+      },
+      clearTimeout() {},
+    };
+    const s = new KeyedState();
+    const checkpointer = new Checkpointer({ store: new FileStore(join(dir, 'ckpt3')), node: 'n1' });
+    const p = new KeyspacePersistence({ state: s, checkpointer, actor: 'kv/0', everyMs: 1000, everyChanges: 0, timer });
+    await p.restore();
+    const fire = async (): Promise<void> => {
+      const fns = pending.splice(0);
+      for (const f of fns) f();
+      await p.whenIdle();
+    };
+    await fire();
+    expect(p.info()['rdb_saves']).toBe(0); // nothing changed: no checkpoint
+    s.set('a', enc('1'));
+    p.noteChanges(1);
+    await fire();
+    expect(p.info()['rdb_saves']).toBe(1);
+    expect(p.info()['rdb_changes_since_last_save']).toBe(0);
+    await fire();
+    expect(p.info()['rdb_saves']).toBe(1);
+    await p.close();
   });
 
   it('close takes a last checkpoint; INFO persistence has the Redis fields', async () => {

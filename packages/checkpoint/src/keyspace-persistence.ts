@@ -207,6 +207,11 @@ export class KeyspacePersistence {
     return true;
   }
 
+  /** Resolves when no capture is running (a failed one included). */
+  async whenIdle(): Promise<void> {
+    while (this.#running !== undefined) await this.#running.catch(() => undefined);
+  }
+
   /** LASTSAVE: epoch seconds of the last successful checkpoint (0 if none yet). */
   get lastSave(): number {
     return Math.floor(this.#lastSaveAt / 1000);
