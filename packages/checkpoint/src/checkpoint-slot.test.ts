@@ -32,7 +32,7 @@ describe('checkpointSlot', () => {
     expect(cps.shouldSave?.('kv/0', 1, 120_000)).toBe(true);
     await cps.save('kv/0', state.snapshot());
     // Restart of the shard: a fresh thread's slot restores the last save.
-    const again = checkpointSlot({ store: () => store });
+    const again = checkpointSlot({ store });
     const restored = new KeyedState();
     const bytes = await again.factory(ctx(0)).load('kv/0');
     restored.restore(bytes as Uint8Array);

@@ -5,8 +5,11 @@ import type { CheckpointerOptions, RestoreReport } from './checkpointer.js';
 
 /** Options of {@link checkpointSlot}. */
 export interface CheckpointSlotOptions extends Omit<CheckpointerOptions, 'store' | 'node' | 'clock'> {
-  /** Makes this thread's store (called once per thread with its slot context). */
-  readonly store: (ctx: SlotContext) => Store;
+  /**
+   * This thread's store, or a function making it (called once per thread with its slot context,
+   * e.g. `(ctx) => new FileStore(dir)`). A Store object is shared by every thread that imports it.
+   */
+  readonly store: Store | ((ctx: SlotContext) => Store);
   /** Node id for the headers; default the slot context's node. */
   readonly node?: string;
   /** Save after this many handled messages (default 1000). */
@@ -57,7 +60,7 @@ export function checkpointSlot(options: CheckpointSlotOptions): CheckpointSlot {
     const onRestore = options.onRestore;
     const cp = new Checkpointer({
       ...options,
-      store: options.store(ctx),
+      store: typeof options.store === 'function' ? options.store(ctx) : options.store,
       node: options.node ?? ctx.node,
       clock: ctx.clock,
       onRestore: (r) => {
