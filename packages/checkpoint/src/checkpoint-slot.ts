@@ -7,7 +7,7 @@ import type { CheckpointerOptions, RestoreReport } from './checkpointer.js';
 export interface CheckpointSlotOptions extends Omit<CheckpointerOptions, 'store' | 'node' | 'clock'> {
   /**
    * This thread's store, or a function making it (called once per thread with its slot context,
-   * e.g. `(ctx) => new FileStore(dir)`). A Store object is shared by every thread that imports it.
+   * e.g. `(ctx) => new FileStore(dir)`). A Store object is made once in every thread that imports the system module.
    */
   readonly store: Store | ((ctx: SlotContext) => Store);
   /** Node id for the headers; default the slot context's node. */

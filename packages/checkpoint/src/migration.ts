@@ -163,6 +163,8 @@ export class MigrationTarget<M = unknown> {
       case 'handoff': {
         if (this.#owner) throw new ShnError('PROTOCOL_ERROR', 'second handoff');
         this.#state.apply(wire.image);
+        // The copy's deltas never reached a checkpoint store: the target's first capture is full.
+        this.#state.advanceTo(this.#state.seq);
         for (const [s, n] of Object.entries(wire.lastSeq)) this.#lastSeq.set(s, Math.max(n, this.#lastSeq.get(s) ?? 0));
         this.#owner = true;
         const out: MigrationAction<M>[] = [];
