@@ -31,8 +31,11 @@ for (let it = 0; it < Number(values.iterations); it++) {
       while ((i = buf.indexOf('\n')) >= 0) {
         const [w, n] = buf.slice(0, i).split(' ');
         buf = buf.slice(i + 1);
-        if (w === 'ack') max = Math.max(max, Number(n));
-        if (w === 'ready') setTimeout(() => c.kill('SIGKILL'), Math.floor(rnd() * Number(values['max-delay'])));
+        if (w === 'ack') {
+          // Armed at the first acknowledgement, so every kill lands among appends in flight.
+          if (max === 0) setTimeout(() => c.kill('SIGKILL'), Math.floor(rnd() * Number(values['max-delay'])));
+          max = Math.max(max, Number(n));
+        }
       }
     });
     c.stderr.on('data', (d) => (err += d));

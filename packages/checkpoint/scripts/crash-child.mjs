@@ -9,8 +9,13 @@ const seed = Number(seedArg);
 const enc = new TextEncoder();
 const cp = new Checkpointer({ store: new FileStore(dir), node: 'crash-node', keep: 2, compactEvery: 3, compress: seed % 2 === 0 });
 const state = new KeyedState({ keyGroups: 64 });
-const image = await cp.load('kv/0');
-if (image !== undefined) state.restore(image);
+try {
+  const image = await cp.load('kv/0');
+  if (image !== undefined) state.restore(image);
+} catch (e) {
+  // No usable checkpoint (the parent tore the only one): start empty, as the runtime host does.
+  process.stderr.write(`restore-failed ${e.code}\n`);
+}
 process.stdout.write(`ready ${state.seq}\n`);
 void applyGeneration;
 for (;;) {

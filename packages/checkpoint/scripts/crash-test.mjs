@@ -35,7 +35,7 @@ const dec = new TextDecoder();
 
 const model = new Map();
 let modelGen = 0;
-const stats = { iterations: 0, torn: 0, kills: 0, killedWhileWriting: 0, recoveredUnreported: 0, fellBack: 0, skippedRecords: 0, maxSeq: 0, failures: [] };
+const stats = { iterations: 0, torn: 0, noUsable: 0, kills: 0, killedWhileWriting: 0, recoveredUnreported: 0, fellBack: 0, skippedRecords: 0, maxSeq: 0, failures: [] };
 
 function runChild(delayMs) {
   return new Promise((resolve, reject) => {
@@ -53,13 +53,14 @@ function runChild(delayMs) {
         out = out.slice(i + 1);
         const [word, n] = line.split(' ');
         if (word === 'durable') durable = Math.max(durable, Number(n));
-        if (word === 'ready') {
-          readyAt = Number(n);
+        if (word === 'ready') readyAt = Number(n);
+        // Arm the kill once at least one checkpoint exists, so every kill can hit a write that has a predecessor.
+        if (timer === undefined && (word === 'durable' || (word === 'ready' && readyAt > 0))) {
           timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
         }
       }
     });
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => (err += String(d).replace(/^restore-failed \w+\n/m, '')));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -101,14 +102,21 @@ for (let it = 0; it < iterations; it++) {
     const image = await cp.load('kv/0');
     if (image !== undefined) state.restore(image);
   } catch (e) {
-    failure = `iteration ${it}: restore threw ${e.code ?? ''} ${e.message}`;
+    if (tore && (e.code === 'DATA_CORRUPT' || e.code === 'UNSUPPORTED_VERSION')) {
+      // We tore the only complete checkpoint: refusing it (typed, never silently) is the right answer.
+      stats.noUsable++;
+      model.clear();
+      modelGen = 0;
+    } else {
+      failure = `iteration ${it}: restore threw ${e.code ?? ''} ${e.message}`;
+    }
   }
   const g = state.seq;
   // The newest checkpoint known durable: reported by this child, or restored last time.
   const floor = Math.max(durable, readyAt, modelGen);
   if (failure === undefined) {
     if (tore) {
-      if (reports[0]?.skipped.length === 0) failure = `iteration ${it}: a torn newest file was not reported`;
+      if (reports.length > 0 && reports[0]?.skipped.length === 0) failure = `iteration ${it}: a torn newest file was not reported`;
       if (g < modelGen) {
         model.clear();
         modelGen = 0;
