@@ -87,12 +87,14 @@ export class KeyedState {
   /** Keys set or deleted since the last capture. */
   readonly #dirty = new Set<string>();
   readonly #views = new Set<StateView>();
+  /** The key group count records are tagged with. */
   readonly keyGroups: number;
   /** Sum of key lengths (UTF-16 units, an estimate of UTF-8) and value bytes, for buffer sizing. */
   #bytes = 0;
   #seq = 0;
   #needFull = true;
 
+  /** @throws ShnError `INVALID_ARGUMENT` for a bad key group count. */
   constructor(options: KeyedStateOptions = {}) {
     this.keyGroups = options.keyGroups ?? DEFAULT_KEY_GROUPS;
     keyGroupOf('', this.keyGroups); // validates
@@ -108,22 +110,27 @@ export class KeyedState {
     return this.#dirty.size;
   }
 
+  /** Number of keys. */
   get size(): number {
     return this.#map.size;
   }
 
+  /** The value of `key` (by reference: do not mutate), or undefined. */
   get(key: string): Uint8Array | undefined {
     return this.#map.get(key);
   }
 
+  /** True if `key` is present. */
   has(key: string): boolean {
     return this.#map.has(key);
   }
 
+  /** The keys, in insertion order (live: do not mutate the state while iterating; use {@link view}). */
   keys(): IterableIterator<string> {
     return this.#map.keys();
   }
 
+  /** The entries, in insertion order (live, like {@link keys}). */
   entries(): IterableIterator<[string, Uint8Array]> {
     return this.#map.entries();
   }

@@ -54,6 +54,10 @@ export class ImageEncoder {
   readonly #kind: ImageKind;
   readonly #groups: number;
 
+  /**
+   * @param sizeHint - initial buffer size in bytes (the buffer grows as needed).
+   * @throws ShnError `INVALID_ARGUMENT` for a seq below 1.
+   */
   constructor(header: ImageHeader, sizeHint = 1024) {
     if (!Number.isSafeInteger(header.seq) || header.seq < 1) throw new ShnError('INVALID_ARGUMENT', `image seq must be a safe integer >= 1, got ${header.seq}`);
     this.#kind = header.kind;

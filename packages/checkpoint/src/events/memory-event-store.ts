@@ -20,6 +20,7 @@ export class MemoryEventStore implements EventStore {
   readonly #timer: Timer;
   #closed = false;
 
+  /** @param options - clock for `recordedAt`, timer for subscriptions. */
   constructor(options: EventStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#timer = options.timer ?? systemTimer;
