@@ -12,6 +12,7 @@ import { defaultResultsDir } from './harness/paths.js';
 import type { ResultBuilder } from './harness/result-builder.js';
 import { renderMarkdown, writeResults } from './harness/results-writer.js';
 import { runBreakerBench } from './breaker/breaker-bench.js';
+import { runCheckpointBench } from './checkpoint/checkpoint-bench.js';
 import { runCrdtBench } from './crdt/index.js';
 import { runKvBench } from './kv/kv-bench.js';
 import { runLincheckBench } from './lincheck/lincheck-bench.js';
@@ -33,6 +34,7 @@ const benches: Readonly<Record<string, (args: BenchArgs) => Promise<ResultBuilde
   balance: (a) => runBalanceBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
   overload: (a) => runOverloadBench({ quick: a.quick, phaseMs: a.count }),
   raft: (a) => runRaftBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
+  checkpoint: (a) => runCheckpointBench({ quick: a.quick, repeats: a.repeats, count: a.count }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
