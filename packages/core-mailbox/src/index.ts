@@ -8,6 +8,7 @@ export * from './ring/index.js';
 export * from './actors/index.js';
 export { createRuntime } from './runtime/runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime/runtime.js';
+export type { RuntimeRef } from './runtime/messenger.js';
 export type { ShardRestartOptions } from './runtime/restart-limiter.js';
 export { defineSystem } from './runtime/system-definition.js';
 export type { SystemDefinition } from './runtime/system-definition.js';

@@ -149,6 +149,7 @@ export function backendErrorReply(err: unknown): Reply {
     case 'RUNTIME_CLOSED':
     case 'RUNTIME_FAILED':
       return errorReply('ERR server is shutting down');
+    case 'MESSAGE_TOO_LARGE':
     case 'ENCODE_FAILED':
     case 'INVALID_ARGUMENT':
       // Our kinds and message types are fixed, so the runtime refusing a request means it

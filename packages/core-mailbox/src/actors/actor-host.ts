@@ -1,13 +1,17 @@
-import { ShnError, actorName, address, compose, systemClock, systemRng, systemTimer } from '@shn/core';
+import { RestartWindow, ShnError, actorName, address, assertActorId, childLogger, compose, isThenable, silentLogger, systemClock, systemRng, systemTimer } from '@shn/core';
 import type {
+  ActorBehavior,
+  ActorHostContract,
   ActorHostFactory,
+  ActorHostOptions as CoreActorHostOptions,
   ActorRef,
+  Checkpoints,
   Clock,
   Envelope,
   Logger,
   Middleware,
   Next,
-  Rng,
+  RunQueue,
   RuntimeEvent,
   Timer,
 } from '@shn/core';
@@ -20,60 +24,23 @@ import { LocalActorRef } from './local-actor-ref.js';
 import type { LocalRefTarget } from './local-actor-ref.js';
 import { QueuedAsk } from './queued-ask.js';
 import type { MailboxItem, ReplyFn } from './queued-ask.js';
-import { RestartWindow } from './restart-window.js';
-import { silentLogger } from './silent-logger.js';
 import { restartGroup, shouldRestart } from './supervision-plan.js';
 import type { ExitReason } from './supervision-plan.js';
 
-/** Options of an {@link ActorHost}. */
-export interface ActorHostOptions {
-  /** This node's name (validated like an {@link Address} node). */
-  node: string;
-  /** This shard's index, an integer in [0, 65535]. */
-  shard: number;
-  /** The actor kinds this shard can host, by kind name. */
-  kinds: Readonly<Record<string, ActorKindDefinition>>;
-  /** Makes a ref for any kind/id (local or remote). The runtime supplies it; its tell/ask already run send/ask middleware. */
-  refFor(kind: string, id: string): ActorRef;
-  /**
-   * Receive hooks run around actor.receive (outermost first). The send/ask hooks of the same list
-   * run for the local refs that `ctx.spawn` returns (those do not go through `refFor`).
-   */
-  middleware?: readonly Middleware[];
-  /** Defaults: systemClock / systemTimer / systemRng from @shn/core and a silent logger. */
-  clock?: Clock;
-  timer?: Timer;
-  rng?: Rng;
-  log?: Logger;
-  /** 'actor-restarted' / 'actor-stopped' / 'message-lost' events. Must not throw (a throw is logged and ignored). */
-  onEvent?(event: RuntimeEvent): void;
-  /** Top-level restart intensity for the shard guardian; when exceeded for a kind, escalate: stop the kind's
-   *  failing actor for good, reject its queued asks with ACTOR_FAILED, emit 'actor-stopped', and (if the option
-   *  below is set) call it so the runtime can treat the whole shard as failed. */
-  onEscalate?(actor: string, error: ShnError): void;
-  /** Most messages one actor handles before the next ready actor gets a turn; default 64. */
-  batchSize?: number;
-  /** Most messages (and start hooks) handled per event-loop turn before yielding; default 1024. */
-  turnBudget?: number;
-  /**
-   * How the host yields to the event loop when a turn's budget ran out and work remains;
-   * default `timer.setTimeout(fn, 0)`. A runtime may pass `setImmediate`.
-   */
-  yieldTurn?(fn: () => void): void;
-}
+/**
+ * Options of an {@link ActorHost}: `@shn/core`'s `ActorHostOptions` (node, shard, kinds, refFor,
+ * middleware, clock/timer/rng, log, the `runQueue` and `checkpoints` slots, onEvent, onEscalate,
+ * batchSize, turnBudget, yieldTurn).
+ */
+export type ActorHostOptions = CoreActorHostOptions;
+
+/** Most actors a host remembers as removed for good (oldest forgotten first). */
+export const MAX_TOMBSTONES = 4096;
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 const PUMP_IDLE = 0;
 const PUMP_QUEUED = 1;
 const PUMP_RUNNING = 2;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -96,7 +63,7 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
  * messages) are supervised one-for-one by the shard guardian; actors created with `ctx.spawn` are
  * children of the spawning actor and supervised with its kind's strategy and intensity.
  */
-export class ActorHost {
+export class ActorHost implements ActorHostContract {
   readonly #node: string;
   readonly #shard: number;
   readonly #kinds = new Map<string, ResolvedActorKind>();
@@ -114,6 +81,13 @@ export class ActorHost {
   readonly #yieldTurn: (fn: () => void) => void;
   readonly #contextHost: ContextHost;
   readonly #refTarget: LocalRefTarget;
+  /** The run-queue slot; `undefined` for the default FIFO, which needs no queue of its own. */
+  readonly #runQueue: RunQueue<Envelope> | undefined;
+  /** Reply callbacks of asks waiting in {@link #runQueue}. */
+  readonly #runQueueReplies = new Map<Envelope, ReplyFn>();
+  readonly #checkpoints: Checkpoints | undefined;
+  /** Actors removed for good after an escalation: later messages are refused with this error. */
+  readonly #tombstones = new Map<string, ShnError>();
 
   /** Live and stopping cells by name (dead cells are removed). */
   readonly #cells = new Map<string, ActorCell>();
@@ -171,7 +145,7 @@ export class ActorHost {
     if (!Array.isArray(this.#middleware)) throw new ShnError('INVALID_ARGUMENT', 'middleware must be an array');
     this.#clock = options.clock ?? systemClock;
     this.#timer = options.timer ?? systemTimer;
-    this.#log = options.log ?? silentLogger;
+    this.#log = childLogger(options.log ?? silentLogger, { shard: options.shard });
     this.#onEvent = options.onEvent;
     this.#onEscalate = options.onEscalate;
     this.#batchSize = positiveInt('batchSize', options.batchSize, 64);
@@ -180,6 +154,25 @@ export class ActorHost {
     this.#yieldTurn = options.yieldTurn ?? ((fn) => void timer.setTimeout(fn, 0));
 
     const rng = options.rng ?? systemRng;
+    if (options.runQueue !== undefined && typeof options.runQueue !== 'function') {
+      throw new ShnError('INVALID_ARGUMENT', `runQueue must be a factory function (ctx) => RunQueue, got ${typeof options.runQueue}`);
+    }
+    this.#runQueue = options.runQueue?.({
+      node: this.#node,
+      shard: this.#shard,
+      clock: this.#clock,
+      timer: this.#timer,
+      rng,
+      dropped: (env, error) => this.#dropped(env, error),
+    });
+    if (this.#runQueue !== undefined && (typeof this.#runQueue.push !== 'function' || typeof this.#runQueue.pop !== 'function')) {
+      throw new ShnError('INVALID_ARGUMENT', 'the runQueue factory must return a RunQueue { push, pop, size }');
+    }
+    const cp = options.checkpoints;
+    if (cp !== undefined && (typeof cp !== 'object' || cp === null || typeof cp.load !== 'function' || typeof cp.save !== 'function')) {
+      throw new ShnError('INVALID_ARGUMENT', 'checkpoints must be { load(actor), save(actor, bytes), shouldSave? }');
+    }
+    this.#checkpoints = cp;
     this.#contextHost = {
       clock: this.#clock,
       timer: this.#timer,
@@ -254,13 +247,19 @@ export class ActorHost {
    */
   localRef(kind: string, id: string): ActorRef {
     const name = actorName(kind, id);
+    assertActorId(kind, id);
     return new LocalActorRef({ node: this.#node, shard: this.#shard, actor: name }, this.#refTarget);
   }
 
   /**
    * Delivers one envelope to the local actor `env.to.actor` (kind/id), activating it if needed.
    * Returns 'accepted' (queued), 'full' (that actor's mailbox is full; nothing queued) or 'closed' (host stopping).
-   * Unknown kind: returns 'accepted' but the reply (if any) rejects with ACTOR_NOT_FOUND — see `reply` below.
+   * Unknown kind: returns 'accepted' but the reply (if any) rejects with ACTOR_NOT_FOUND — see `reply` below
+   * (runtimes refuse unknown kinds at the call, before an envelope is built). An actor removed for
+   * good after an escalation is refused the same way, with ACTOR_FAILED.
+   * With a `runQueue` slot, an accepted envelope first waits in the run queue, which decides the
+   * order in which envelopes reach their actors' mailboxes; `full` still means that actor's mailbox
+   * (plus what the run queue holds for it) is at capacity.
    * If `reply` is given (an ask), it is called exactly once with (undefined, result) or (error, undefined), where
    * error is a ShnError: ACTOR_FAILED (receive threw; original message kept in .message, cause chained),
    * DEADLINE_EXCEEDED (env.deadline passed before receive started: the actor is NOT run),
@@ -287,11 +286,78 @@ export class ActorHost {
       }
       cell = target;
     }
+    const rq = this.#runQueue;
+    if (rq !== undefined) return this.#enqueue(rq, cell, env, reply);
     const result = cell.mailbox.offer(reply === undefined ? env : new QueuedAsk(env, reply));
     if (result !== 'accepted') return result;
     this.#queued++;
     if (!cell.scheduled) this.#schedule(cell);
     return 'accepted';
+  }
+
+  /** Queues `env` in the run queue, reserving room in its actor's mailbox. */
+  #enqueue(rq: RunQueue<Envelope>, cell: ActorCell, env: Envelope, reply: ReplyFn | undefined): 'accepted' | 'full' | 'closed' {
+    if (cell.mailbox.closed) return 'closed';
+    if (cell.mailbox.size + cell.reserved >= cell.mailbox.capacity) return 'full';
+    cell.reserved++;
+    this.#queued++;
+    if (reply !== undefined) this.#runQueueReplies.set(env, reply);
+    rq.push(env, env.priority ?? 0);
+    if (this.#pumpState === PUMP_IDLE) {
+      this.#pumpState = PUMP_QUEUED;
+      queueMicrotask(this.#pump);
+    }
+    return 'accepted';
+  }
+
+  /** The live cell that `env` was reserved in (per-shard kinds share one cell). */
+  #cellOf(env: Envelope): ActorCell | undefined {
+    const actor = env.to.actor;
+    const cell = this.#cells.get(actor);
+    if (cell !== undefined) return cell;
+    const kindName = actor.slice(0, actor.indexOf('/'));
+    const shardName = this.#shardNames.get(kindName);
+    return shardName === undefined ? undefined : this.#cells.get(shardName);
+  }
+
+  /** Moves up to `max` envelopes from the run queue into their actors' mailboxes, in the queue's order. */
+  #admit(rq: RunQueue<Envelope>, max: number): void {
+    for (let i = 0; i < max; i++) {
+      const env = rq.pop();
+      if (env === undefined) return;
+      const reply = this.#runQueueReplies.size === 0 ? undefined : this.#runQueueReplies.get(env);
+      if (reply !== undefined) this.#runQueueReplies.delete(env);
+      let cell = this.#cellOf(env);
+      if (cell !== undefined && cell.reserved > 0) cell.reserved--;
+      if (cell === undefined || cell.status === 'dead') {
+        // Its actor was removed while the envelope waited: activate it afresh (or refuse, like deliver).
+        const target = this.#resolveTarget(env.to.actor);
+        if (!(target instanceof ActorCell)) {
+          this.#queued--;
+          this.#refuse(env, reply, target);
+          continue;
+        }
+        cell = target;
+      }
+      const result = cell.mailbox.offer(reply === undefined ? env : new QueuedAsk(env, reply));
+      if (result !== 'accepted') {
+        this.#queued--;
+        this.#lose(env, reply, new ShnError('MAILBOX_FULL', `mailbox of ${cell.name} filled while ${env.type} waited in the run queue`, { details: { actor: cell.name, capacity: cell.mailbox.capacity } }));
+        continue;
+      }
+      if (!cell.scheduled) this.#schedule(cell);
+    }
+  }
+
+  /** The run queue discarded `env` (RunQueueContext.dropped). */
+  #dropped(env: Envelope, error: ShnError): void {
+    const reply = this.#runQueueReplies.get(env);
+    if (reply !== undefined) this.#runQueueReplies.delete(env);
+    const cell = this.#cellOf(env);
+    if (cell !== undefined && cell.reserved > 0) cell.reserved--;
+    this.#queued--;
+    this.#lose(env, reply, error instanceof ShnError ? error : new ShnError('MESSAGE_LOST', `the run queue dropped ${env.type} to ${env.to.actor}`), true);
+    if (this.#drainWaiter !== undefined) this.#checkDrained();
   }
 
   /**
@@ -301,7 +367,8 @@ export class ActorHost {
    * (`reply` is still never called synchronously from inside the `deliver` step itself).
    */
   deliverNow(env: Envelope, reply?: ReplyFn): 'accepted' | 'full' | 'closed' {
-    if (this.#pumpState === PUMP_RUNNING) return this.deliver(env, reply);
+    // With a run queue, envelopes accumulate so the queue can order them; the pump runs next microtask.
+    if (this.#pumpState === PUMP_RUNNING || this.#runQueue !== undefined) return this.deliver(env, reply);
     this.#driving = true;
     let result: 'accepted' | 'full' | 'closed';
     try {
@@ -345,11 +412,21 @@ export class ActorHost {
         details: { actor: name },
       });
     }
-    if (kind.mode === 'per-shard') {
-      const shardName = this.#shardNames.get(kindName) as string;
-      return this.#cells.get(shardName) ?? this.#createCell(kind, shardName, String(this.#shard), undefined);
+    const cellName = kind.mode === 'per-shard' ? (this.#shardNames.get(kindName) as string) : name;
+    const existing = this.#cells.get(cellName);
+    if (existing !== undefined) return existing;
+    if (this.#tombstones.size > 0) {
+      const gone = this.#tombstones.get(cellName);
+      if (gone !== undefined) {
+        return new ShnError('ACTOR_FAILED', `${cellName} was removed for good on shard ${this.#shard} (${gone.message}); it is not activated again`, {
+          cause: gone,
+          details: { actor: cellName },
+        });
+      }
     }
-    return this.#createCell(kind, name, name.slice(slash + 1), undefined);
+    return kind.mode === 'per-shard'
+      ? this.#createCell(kind, cellName, String(this.#shard), undefined)
+      : this.#createCell(kind, name, name.slice(slash + 1), undefined);
   }
 
   #createCell(kind: ResolvedActorKind, name: string, id: string, parent: ActorCell | undefined): ActorCell {
@@ -433,6 +510,7 @@ export class ActorHost {
     try {
       let budget = this.#turnBudget;
       let cell: ActorCell | undefined;
+      if (this.#runQueue !== undefined) this.#admit(this.#runQueue, budget);
       while (budget > 0 && (cell = this.#readyHead) !== undefined) {
         this.#readyHead = cell.nextReady;
         if (this.#readyHead === undefined) this.#readyTail = undefined;
@@ -443,7 +521,7 @@ export class ActorHost {
       }
     } finally {
       if (timed) this.#busyMs += this.#clock.monotonic() - t0;
-      if (this.#readyHead !== undefined && !this.#final) {
+      if ((this.#readyHead !== undefined || (this.#runQueue !== undefined && this.#runQueue.size > 0)) && !this.#final) {
         this.#pumpState = PUMP_QUEUED;
         this.#yieldTurn(this.#pump);
       } else {
@@ -486,7 +564,8 @@ export class ActorHost {
         throw new ShnError('INVALID_ARGUMENT', `factory of kind ${cell.kind.name} returned no behaviour with receive()`);
       }
       cell.behavior = behavior;
-      result = behavior.start?.(cell.ctx);
+      const cp = this.#checkpoints;
+      result = cp !== undefined && typeof behavior.restore === 'function' ? this.#restoreThenStart(cell, cp) : behavior.start?.(cell.ctx);
     } catch (e) {
       cell.running = false;
       cell.inStart = false;
@@ -502,6 +581,124 @@ export class ActorHost {
     }
     cell.inStart = false;
     if (cell.stopRequested) void this.#gracefulStop(cell, 'supervise');
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /**
+   * Loads `cell`'s latest snapshot and restores it into the fresh behaviour, then runs its start
+   * hook. A load that throws or rejects, or bytes that are not a Uint8Array, are logged at `error`
+   * and the actor starts empty; a `restore` that throws is logged too, and the actor starts from a
+   * fresh behaviour instead of a half-restored one.
+   */
+  #restoreThenStart(cell: ActorCell, cp: Checkpoints): unknown {
+    const incarnation = cell.incarnation;
+    const startWith = (bytes: unknown): unknown => {
+      if (incarnation !== cell.incarnation) return undefined; // terminated while loading
+      const b = this.#applySnapshot(cell, bytes);
+      if (cp.shouldSave !== undefined) cell.lastSaveAt = this.#clock.monotonic();
+      return b.start?.(cell.ctx);
+    };
+    let loaded: unknown;
+    try {
+      loaded = cp.load(cell.name);
+    } catch (e) {
+      this.#log.error('checkpoint load failed; the actor starts empty', { actor: cell.name, error: errorText(e) });
+      return startWith(undefined);
+    }
+    if (!isThenable(loaded)) return startWith(loaded);
+    return Promise.resolve(loaded).then(startWith, (e: unknown) => {
+      this.#log.error('checkpoint load failed; the actor starts empty', { actor: cell.name, error: errorText(e) });
+      return startWith(undefined);
+    });
+  }
+
+  /** Restores `bytes` into `cell`'s behaviour; returns the behaviour to start. */
+  #applySnapshot(cell: ActorCell, bytes: unknown): ActorBehavior {
+    const behavior = cell.behavior as ActorBehavior;
+    if (bytes === undefined) return behavior;
+    if (!(bytes instanceof Uint8Array)) {
+      this.#log.error('checkpoint load returned no Uint8Array; the actor starts empty', { actor: cell.name, got: typeof bytes });
+      return behavior;
+    }
+    try {
+      behavior.restore?.(bytes);
+      cell.restoredBytes = bytes.length;
+      return behavior;
+    } catch (e) {
+      this.#log.error('actor restore failed; the actor starts empty', { actor: cell.name, bytes: bytes.length, error: errorText(e) });
+      const fresh = cell.kind.factory(cell.id);
+      cell.behavior = fresh;
+      return fresh;
+    }
+  }
+
+  /** After a message was handled successfully: ask the policy, snapshot, save. */
+  #afterHandled(cell: ActorCell, cp: Checkpoints): void {
+    const behavior = cell.behavior;
+    if (behavior === undefined || typeof behavior.snapshot !== 'function') return;
+    cell.sinceSave++;
+    if (cp.shouldSave !== undefined) {
+      let save: boolean;
+      try {
+        save = cp.shouldSave(cell.name, cell.sinceSave, this.#clock.monotonic() - cell.lastSaveAt);
+      } catch (e) {
+        this.#log.error('checkpoint shouldSave threw; not saving', { actor: cell.name, error: errorText(e) });
+        return;
+      }
+      if (!save) return;
+    }
+    this.#snapshotNow(cell, cp, behavior);
+  }
+
+  #snapshotNow(cell: ActorCell, cp: Checkpoints, behavior: ActorBehavior): void {
+    let bytes: unknown;
+    try {
+      bytes = behavior.snapshot?.();
+    } catch (e) {
+      this.#log.error('actor snapshot threw; not saved', { actor: cell.name, error: errorText(e) });
+      return;
+    }
+    if (!(bytes instanceof Uint8Array)) {
+      this.#log.error('actor snapshot returned no Uint8Array; not saved', { actor: cell.name, got: typeof bytes });
+      return;
+    }
+    cell.sinceSave = 0;
+    if (cp.shouldSave !== undefined) cell.lastSaveAt = this.#clock.monotonic();
+    this.#save(cell, cp, bytes);
+  }
+
+  /** Saves one snapshot at a time per actor; a newer one taken meanwhile is saved next (older ones are skipped). */
+  #save(cell: ActorCell, cp: Checkpoints, bytes: Uint8Array): void {
+    if (cell.saving) {
+      cell.pendingSnapshot = bytes;
+      return;
+    }
+    cell.saving = true;
+    const done = (): void => {
+      cell.saving = false;
+      const next = cell.pendingSnapshot;
+      if (next !== undefined) {
+        cell.pendingSnapshot = undefined;
+        this.#save(cell, cp, next);
+      }
+    };
+    let r: unknown;
+    try {
+      r = cp.save(cell.name, bytes);
+    } catch (e) {
+      this.#log.error('checkpoint save failed', { actor: cell.name, bytes: bytes.length, error: errorText(e) });
+      done();
+      return;
+    }
+    if (!isThenable(r)) {
+      done();
+      return;
+    }
+    r.then(done, (e: unknown) => {
+      this.#log.error('checkpoint save failed', { actor: cell.name, bytes: bytes.length, error: errorText(e) });
+      done();
+    });
   }
 
   #handle(cell: ActorCell, item: MailboxItem): void {
@@ -549,6 +746,7 @@ export class ActorHost {
     cell.currentEnv = undefined;
     cell.currentReply = undefined;
     this.#processed++;
+    if (this.#checkpoints !== undefined) this.#afterHandled(cell, this.#checkpoints);
     if (reply !== undefined) this.#reply(reply, undefined, result, env);
     if (cell.stopRequested) void this.#gracefulStop(cell, 'supervise');
   }
@@ -571,6 +769,7 @@ export class ActorHost {
         this.#receiveFailed(cell, env, reply, value);
       } else {
         this.#processed++;
+        if (this.#checkpoints !== undefined) this.#afterHandled(cell, this.#checkpoints);
         if (reply !== undefined) this.#reply(reply, undefined, value, env);
         if (cell.stopRequested) void this.#gracefulStop(cell, 'supervise');
       }
@@ -628,6 +827,7 @@ export class ActorHost {
         return;
       }
       this.#remove(cell, 'crash', error ?? escalation);
+      this.#tombstone(cell.name, escalation);
       this.#log.error('restart intensity exceeded, escalating', { actor: cell.name, error: escalation.message });
       if (this.#onEscalate !== undefined) {
         try {
@@ -649,6 +849,16 @@ export class ActorHost {
       else if (s.status !== 'live') continue;
       else if (s.kind.restart === 'temporary') this.#remove(s, 'crash', why);
       else this.#restartInstance(s, `sibling ${cell.name} failed: ${why.message}`);
+    }
+  }
+
+  /** Remembers `name` as removed for good (bounded: the oldest of {@link MAX_TOMBSTONES} is forgotten). */
+  #tombstone(name: string, why: ShnError): void {
+    this.#tombstones.delete(name);
+    this.#tombstones.set(name, why);
+    if (this.#tombstones.size > MAX_TOMBSTONES) {
+      const oldest = this.#tombstones.keys().next().value as string;
+      this.#tombstones.delete(oldest);
     }
   }
 
@@ -752,6 +962,8 @@ export class ActorHost {
       if (cell.busy) await new Promise<void>((resolve) => (cell.idleWaiters ??= []).push(resolve));
       const children = cell.children.slice();
       for (let i = children.length - 1; i >= 0; i--) await this.#gracefulStop(children[i] as ActorCell, 'remove');
+      const cp = this.#checkpoints;
+      if (cp !== undefined && cell.sinceSave > 0 && cell.behavior !== undefined && !cell.needsStart) this.#snapshotNow(cell, cp, cell.behavior);
       await this.#runStopHook(cell);
     } finally {
       this.#stopping--;
@@ -838,6 +1050,15 @@ export class ActorHost {
     this.#readyTail = undefined;
     const closed = (env: Envelope): ShnError =>
       new ShnError('RUNTIME_CLOSED', `shard ${this.#shard} shut down before ${env.type} to ${env.to.actor} ran`);
+    const rq = this.#runQueue;
+    if (rq !== undefined) {
+      for (let env = rq.pop(); env !== undefined; env = rq.pop()) {
+        this.#queued--;
+        const reply = this.#runQueueReplies.get(env);
+        this.#runQueueReplies.delete(env);
+        this.#lose(env, reply, closed(env), true);
+      }
+    }
     for (const cell of this.#cells.values()) {
       if (cell.busy || cell.running) {
         const env = cell.currentEnv;

@@ -34,7 +34,11 @@ export class ByteWriter {
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.bytes.length) return;
-    if (need > this.limit) throw new ShnError('ENCODE_FAILED', `frame exceeds ${this.limit} bytes`);
+    if (need > this.limit) {
+      throw new ShnError('MESSAGE_TOO_LARGE', `frame of at least ${need} bytes exceeds the encoder's ${this.limit}-byte limit`, {
+        details: { bytes: need, limit: this.limit },
+      });
+    }
     let size = this.bytes.length * 2;
     while (size < need) size *= 2;
     const next = new Uint8Array(Math.min(size, this.limit));

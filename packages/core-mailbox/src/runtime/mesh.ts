@@ -78,15 +78,13 @@ export class MeshEndpoint {
    * Copies the frame in `w` into the ring towards `to`; published at the next flush, or at once
    * with `publishNow` (replies: a crash later in the batch must not swallow a finished ask's answer).
    * Returns false (nothing written) when that ring is full.
-   * @throws ShnError `INVALID_ARGUMENT` if the frame exceeds the ring's largest frame.
+   * @throws ShnError `MESSAGE_TOO_LARGE` if the frame exceeds the ring's largest frame (details: `bytes`, `limit`).
    */
   send(to: number, w: ByteWriter, publishNow = false): boolean {
     const ring = this.#out[to];
     if (!ring) throw new ShnError('INVALID_ARGUMENT', `no ring from thread ${this.self} to ${to}`);
     const len = w.pos;
-    if (len > ring.maxFrameSize) {
-      throw new ShnError('INVALID_ARGUMENT', `message of ${len} bytes exceeds the ring's ${ring.maxFrameSize}-byte frame limit`);
-    }
+    if (len > ring.maxFrameSize) throw tooLarge(len, ring.maxFrameSize);
     const off = ring.reserve(len);
     if (off < 0) {
       // Publish what is pending so the consumer can make room, then report full.
@@ -106,6 +104,11 @@ export class MeshEndpoint {
       queueMicrotask(this.#flush);
     }
     return true;
+  }
+
+  /** The largest frame, bytes, that the ring towards thread `to` carries (0 if there is none). */
+  maxFrameSize(to: number): number {
+    return this.#out[to]?.maxFrameSize ?? 0;
   }
 
   /** Publishes every ring written since the last flush and rings each target's doorbell once. */
@@ -197,6 +200,15 @@ export class MeshEndpoint {
     this.#stopped = true;
     (this.#bells[this.self] as Doorbell).wake();
   }
+}
+
+/** The error for a frame larger than a ring carries: names the size and the limit. */
+export function tooLarge(bytes: number, limit: number): ShnError {
+  return new ShnError(
+    'MESSAGE_TOO_LARGE',
+    `message of ${bytes} bytes exceeds the ring's ${limit}-byte frame limit (raise ringCapacity: the largest frame is about half of it)`,
+    { details: { bytes, limit } },
+  );
 }
 
 function yieldToEventLoop(): Promise<void> {

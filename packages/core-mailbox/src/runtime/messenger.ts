@@ -1,6 +1,7 @@
-import { ShnError, actorName, compose, systemClock, systemTimer, toShnError } from '@shn/core';
+import { ShnError, actorName, assertActorId, compose, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   ActorRef,
+  RuntimeEvent,
   Address,
   AskOptions,
   Clock,
@@ -18,7 +19,26 @@ import { NO_HEADERS, OutboundEnvelope } from './envelopes.js';
 import { ByteWriter } from './byte-writer.js';
 import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
 import type { FrameFields } from './frame.js';
+import { tooLarge } from './mesh.js';
 import type { MeshEndpoint } from './mesh.js';
+
+/**
+ * A ref made by a runtime: {@link ActorRef} plus an awaitable {@link RuntimeRef.send}.
+ */
+export interface RuntimeRef extends ActorRef {
+  /**
+   * A tell that waits for room: resolves once the message is accepted; while the target's mailbox
+   * (or the ring to its shard) is full it retries until `options.deadline` (epoch ms) or
+   * `options.timeoutMs` (default: the runtime's ask timeout), then rejects with `MAILBOX_FULL`.
+   * Rejects at once with `RUNTIME_CLOSED`, `RUNTIME_FAILED` (shard down for good),
+   * `ACTOR_NOT_FOUND`, `INVALID_ARGUMENT`, `ENCODE_FAILED` or `MESSAGE_TOO_LARGE`.
+   */
+  send(type: string, body?: unknown, options?: AskOptions): Promise<void>;
+}
+
+const ACCEPTED: Promise<void> = Promise.resolve();
+/** Immediate retries of an awaitable send before it falls back to 1 ms timers. */
+const IMMEDIATE_RETRIES = 4;
 
 /** Delivers an envelope to an actor on this thread (same-shard sends skip the ring). */
 export type LocalDeliver = (
@@ -51,6 +71,10 @@ export interface MessengerOptions {
   readonly isClosed?: () => boolean;
   /** Reports a shard that is down for good (sends to it are refused). */
   readonly isShardDown?: (shard: number) => boolean;
+  /** The actor kinds of the loaded system: a tell/ask/ref to any other kind is refused with `ACTOR_NOT_FOUND`. */
+  readonly kinds?: ReadonlySet<string>;
+  /** Receives the `message-lost` events of messages that could not cross (too large, not encodable). Must not throw. */
+  readonly onEvent?: (event: RuntimeEvent) => void;
 }
 
 /**
@@ -79,6 +103,8 @@ export class Messenger {
   readonly #askChain: Next<Promise<unknown>>;
   readonly #hasSendMw: boolean;
   readonly #hasAskMw: boolean;
+  readonly #kinds: ReadonlySet<string> | undefined;
+  readonly #onEvent: ((event: RuntimeEvent) => void) | undefined;
   #correlation: number;
   /** The caller's own deadline of the envelope being sent (to tell DEADLINE_EXCEEDED from TIMEOUT). */
   #callerDeadline: number | undefined;
@@ -99,6 +125,8 @@ export class Messenger {
     this.#isShardDown = o.isShardDown ?? (() => false);
     this.#hasSendMw = o.middleware.some((m) => m.send);
     this.#hasAskMw = o.middleware.some((m) => m.ask);
+    this.#kinds = o.kinds;
+    this.#onEvent = o.onEvent;
     this.#sendChain = compose(o.middleware, 'send', (env) => this.#dispatchTell(env));
     this.#askChain = compose(o.middleware, 'ask', (env) => this.#dispatchAsk(env));
   }
@@ -117,9 +145,26 @@ export class Messenger {
     return this.#pending.size;
   }
 
-  /** A ref to `kind/id`, placed by the router (or pinned to `shard`). */
-  ref(kind: string, id: string, shard?: number, from?: Address): ActorRef {
+  /**
+   * Validates `kind/id` and returns the actor name.
+   * @throws ShnError `INVALID_ARGUMENT` (bad kind, empty id, id over the wire limit) or
+   * `ACTOR_NOT_FOUND` (a kind the system does not define).
+   */
+  actorOf(kind: string, id: string): string {
     const actor = actorName(kind, id);
+    assertActorId(kind, id);
+    const kinds = this.#kinds;
+    if (kinds !== undefined && !kinds.has(kind)) {
+      throw new ShnError('ACTOR_NOT_FOUND', `no actor kind ${JSON.stringify(kind)} in the system (kinds: ${[...kinds].join(', ')})`, {
+        details: { actor },
+      });
+    }
+    return actor;
+  }
+
+  /** A ref to `kind/id`, placed by the router (or pinned to `shard`). Throws like {@link actorOf}. */
+  ref(kind: string, id: string, shard?: number, from?: Address): RuntimeRef {
+    const actor = this.actorOf(kind, id);
     const target = shard ?? this.shardOf(actor);
     if (!Number.isInteger(target) || target < 0 || target >= this.shards) {
       throw new ShnError('INVALID_ARGUMENT', `shard must be in [0, ${this.shards - 1}], got ${String(shard)}`);
@@ -129,7 +174,76 @@ export class Messenger {
       address,
       tell: (type, body, options) => this.tell(address, type, body, options, from),
       ask: <R>(type: string, body?: unknown, options?: AskOptions) => this.ask(address, type, body, options, from) as Promise<R>,
+      send: (type, body, options) => this.send(address, type, body, options, from),
     };
+  }
+
+  /** The awaitable send of {@link RuntimeRef.send}, to `to`. */
+  send(to: Address, type: string, body: unknown, options: AskOptions | undefined, from?: Address): Promise<void> {
+    let r: 'accepted' | 'full' | 'closed';
+    try {
+      r = this.tell(to, type, body, options, from);
+    } catch (e) {
+      return Promise.reject(toShnError(e, 'INVALID_ARGUMENT'));
+    }
+    if (r === 'accepted') return ACCEPTED;
+    if (r === 'closed') return Promise.reject(this.#closedError(to, type));
+    const timeoutMs = options?.timeoutMs ?? this.#defaultTimeout;
+    if (!(timeoutMs >= 0)) return Promise.reject(new ShnError('INVALID_ARGUMENT', `timeoutMs must be >= 0, got ${String(timeoutMs)}`));
+    const started = this.#clock.now();
+    const deadline = Math.min(options?.deadline ?? Infinity, started + timeoutMs);
+    return new Promise<void>((resolve, reject) => {
+      let attempts = 0;
+      const retry = (): void => {
+        let res: 'accepted' | 'full' | 'closed';
+        try {
+          res = this.tell(to, type, body, options, from);
+        } catch (e) {
+          reject(toShnError(e, 'INVALID_ARGUMENT'));
+          return;
+        }
+        if (res === 'accepted') resolve();
+        else if (res === 'closed') reject(this.#closedError(to, type));
+        else {
+          const now = this.#clock.now();
+          if (now >= deadline) {
+            reject(
+              new ShnError('MAILBOX_FULL', `mailbox of ${to.actor} on shard ${to.shard} stayed full for ${Math.round(now - started)} ms (deadline reached after ${attempts + 1} attempts); ${type} not sent`, {
+                details: { actor: to.actor, shard: to.shard, waitedMs: now - started },
+              }),
+            );
+          } else schedule();
+        }
+      };
+      const schedule = (): void => {
+        attempts++;
+        if (attempts <= IMMEDIATE_RETRIES) setImmediate(retry);
+        else this.#timer.setTimeout(retry, Math.max(0, Math.min(1, deadline - this.#clock.now())));
+      };
+      schedule();
+    });
+  }
+
+  #closedError(to: Address, type: string): ShnError {
+    return !this.#isClosed() && this.#isShardDown(to.shard)
+      ? new ShnError('RUNTIME_FAILED', `shard ${to.shard} is down for good; ${type} to ${to.actor} not sent`)
+      : new ShnError('RUNTIME_CLOSED', `runtime is closing; ${type} to ${to.actor} not sent`);
+  }
+
+  /** Reports a message that could not cross (and rethrows nothing). */
+  #lost(to: Address, type: string, correlationId: string | undefined, error: ShnError): void {
+    if (this.#onEvent === undefined) return;
+    try {
+      this.#onEvent({
+        type: 'message-lost',
+        shard: to.shard,
+        at: this.#clock.now(),
+        reason: `${error.code}: ${error.message}`,
+        envelope: { to, type, correlationId },
+      });
+    } catch {
+      // observers must not throw; a faulty one must not break sending
+    }
   }
 
   /** Fire-and-forget send to `to`. */
@@ -137,7 +251,13 @@ export class Messenger {
     if (this.#isClosed() || this.#isShardDown(to.shard)) return 'closed';
     checkType(type);
     const env = this.#envelope(to, type, body, options, from, undefined);
-    return this.#hasSendMw ? this.#sendChain(env) : this.#dispatchTell(env);
+    try {
+      return this.#hasSendMw ? this.#sendChain(env) : this.#dispatchTell(env);
+    } catch (e) {
+      const err = toShnError(e, 'INVALID_ARGUMENT');
+      if (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'ENCODE_FAILED') this.#lost(to, type, undefined, err);
+      throw err;
+    }
   }
 
   /** Request/reply to `to`; see {@link ActorRef.ask}. */
@@ -221,7 +341,9 @@ export class Messenger {
       try {
         if (!this.#encodeAndSend(env, FrameKind.Ask, correlation)) this.#settle(correlation, refused('full', env), undefined);
       } catch (e) {
-        this.#settle(correlation, toShnError(e, 'ENCODE_FAILED'), undefined);
+        const err = toShnError(e, 'ENCODE_FAILED');
+        this.#lost(env.to, env.type, env.correlationId, err);
+        this.#settle(correlation, err, undefined);
       }
     });
   }
@@ -249,9 +371,12 @@ export class Messenger {
 
   /**
    * Sends a reply frame for an ask received from thread `to`. Returns false if the ring was
-   * full (the caller retries later; replies are never dropped silently).
+   * full (the caller retries later; replies are never dropped silently). A reply that cannot
+   * cross (not encodable, or larger than the ring's largest frame) is replaced by an error reply
+   * (`ENCODE_FAILED` / `MESSAGE_TOO_LARGE`, naming the size and the limit) and reported as a
+   * `message-lost` event, so the asker learns at once instead of timing out.
    */
-  sendReply(to: number, correlation: number, error: ShnError | undefined, result: unknown): boolean {
+  sendReply(to: number, correlation: number, error: ShnError | undefined, result: unknown, about?: Pick<Envelope, 'to' | 'type'>): boolean {
     const f = this.#frame;
     f.kind = error === undefined ? FrameKind.Reply : FrameKind.ReplyError;
     f.priority = 0;
@@ -264,15 +389,25 @@ export class Messenger {
     f.from = undefined;
     const w = this.#writer;
     w.reset();
+    const limit = this.#mesh.maxFrameSize(to);
     try {
       f.body = error ?? result;
       writeFrame(w, f);
+      if (w.pos > limit) throw tooLarge(w.pos, limit);
     } catch (e) {
       // The reply value itself cannot cross threads: tell the asker why instead.
+      const err = toShnError(e, 'ENCODE_FAILED');
+      const why = new ShnError(err.code, `the reply could not be sent: ${err.message}`, err.details === undefined ? {} : { details: err.details });
+      this.#lost(about?.to ?? { node: this.node, shard: this.#mesh.self - 1, actor: 'unknown/unknown' }, about?.type ?? 'reply', String(correlation), why);
       f.kind = FrameKind.ReplyError;
-      f.body = toShnError(e, 'ENCODE_FAILED');
+      f.body = why;
       w.reset();
       writeFrame(w, f);
+      if (w.pos > limit) {
+        f.body = new ShnError(err.code, 'the reply could not be sent (and its error does not fit either)');
+        w.reset();
+        writeFrame(w, f);
+      }
     }
     f.body = undefined;
     return this.#mesh.send(to, w, true);

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { LOCAL_NODE, ShnError, actorName, systemClock, systemTimer, toShnError } from '@shn/core';
+import { LOCAL_NODE, ShnError, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
-  ActorRef,
   AskOptions,
+  ChaosTarget,
   Clock,
   Middleware,
   Router,
@@ -22,10 +22,11 @@ import { jumpHashRouter } from './jump-hash-router.js';
 import { MeshEndpoint, createMesh } from './mesh.js';
 import type { MeshLayout } from './mesh.js';
 import { Messenger } from './messenger.js';
+import type { RuntimeRef } from './messenger.js';
 import { RestartLimiter } from './restart-limiter.js';
 import type { ShardRestartOptions } from './restart-limiter.js';
 import { STATS_FIELDS, STAT_BUSY_MS, STAT_PROCESSED, STAT_QUEUED, createStats } from './shard-stats.js';
-import { loadSystem, systemModuleUrl } from './system-definition.js';
+import { assertNotEntryModule, loadSystem, systemModuleUrl } from './system-definition.js';
 import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
 
 /** Options of {@link createRuntime}. */
@@ -60,8 +61,17 @@ export interface RuntimeOptions {
   readonly timer?: Timer;
 }
 
-/** A running set of shards. */
-export interface Runtime {
+/**
+ * A running set of shards. It implements `@shn/core`'s `RuntimeHandle` and `ChaosTarget`, so
+ * telemetry, health probes and gamedays can take it without binding to this package.
+ *
+ * While open, its shard threads keep the process alive: call {@link close} when done.
+ *
+ * Every call that names an actor validates it at the call: a bad kind, an empty id or an id whose
+ * `kind/id` exceeds the wire limit (64 KiB of UTF-8) throws `INVALID_ARGUMENT` (asks reject), and
+ * a kind the system does not define throws `ACTOR_NOT_FOUND`.
+ */
+export interface Runtime extends ChaosTarget {
   /** Number of shards. */
   readonly shards: number;
   /** This node's name. */
@@ -70,20 +80,34 @@ export interface Runtime {
   readonly ready: boolean;
   /** Set once supervision gave up on a shard (restart intensity exceeded). */
   readonly failed: ShnError | undefined;
-  /** A ref to `kind/id`, placed by the router. Throws `INVALID_ARGUMENT` for a bad kind. */
-  ref(kind: string, id: string): ActorRef;
+  /** A ref to `kind/id`, placed by the router. Throws `INVALID_ARGUMENT` / `ACTOR_NOT_FOUND` (see above). */
+  ref(kind: string, id: string): RuntimeRef;
   /** A ref to `kind/id` pinned to `shard` (for fan-out to owning shards of per-shard kinds). */
-  refOnShard(shard: number, kind: string, id: string): ActorRef;
-  /** Shorthand for `ref(kind, id).tell(type, body, options)` without allocating a ref. */
+  refOnShard(shard: number, kind: string, id: string): RuntimeRef;
+  /**
+   * Shorthand for `ref(kind, id).tell(type, body, options)` without allocating a ref: `accepted`,
+   * `full` (nothing queued; see {@link send} to wait for room) or `closed`.
+   * @throws ShnError `INVALID_ARGUMENT`, `ACTOR_NOT_FOUND`, `ENCODE_FAILED`, `MESSAGE_TOO_LARGE` (with a `message-lost` event).
+   */
   tell(kind: string, id: string, type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed';
-  /** Shorthand for `ref(kind, id).ask(type, body, options)`. */
+  /**
+   * A tell that waits for room: resolves once the message is accepted, retrying while the target
+   * is full until `options.deadline` (epoch ms) or `options.timeoutMs` (default `askTimeoutMs`),
+   * then rejects with `MAILBOX_FULL`. Backpressure without a hand-written retry loop.
+   */
+  send(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<void>;
+  /** Shorthand for `ref(kind, id).ask(type, body, options)`. A reply that cannot cross rejects at once (`MESSAGE_TOO_LARGE`/`ENCODE_FAILED`). */
   ask<R = unknown>(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<R>;
   /** The shard that owns `kind/id`. */
   shardOf(kind: string, id: string): number;
+  /** The state of every shard, by index. */
+  shardStates(): readonly ShardGauges['state'][];
   /** Cheap per-shard gauges. */
   gauges(): ShardGauges[];
   /** Subscribes to lifecycle events; returns the unsubscribe function. */
   on(listener: (event: RuntimeEvent) => void): () => void;
+  /** `on(e => observer.onEvent(e))`: the `RuntimeHandle` form. */
+  subscribe(observer: RuntimeObserver): () => void;
   /** Resolves once every shard is up (rejects with `RUNTIME_FAILED` if supervision gave up). */
   whenReady(): Promise<void>;
   /** Terminates shard `shard`'s thread for real (the supervisor restarts it); resolves once it has exited. */
@@ -126,13 +150,14 @@ function workerEntry(): URL {
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const url = systemModuleUrl(options.system);
+  assertNotEntryModule(url);
   try {
     structuredClone(options.params);
   } catch (cause) {
     throw new ShnError('INVALID_ARGUMENT', `params must be structured-cloneable: ${(cause as Error).message}`, { cause });
   }
   const system = await loadSystem(url, options.params);
-  const rt = new ShardRuntime(options, url, system.router ?? jumpHashRouter(), system.middleware ?? []);
+  const rt = new ShardRuntime(options, url, system.router ?? jumpHashRouter(), system.middleware ?? [], new Set(Object.keys(system.kinds)));
   try {
     await rt.start();
   } catch (e) {
@@ -170,6 +195,7 @@ class ShardRuntime implements Runtime {
     url: string,
     router: Router,
     middleware: readonly Middleware[],
+    kinds: ReadonlySet<string>,
   ) {
     const shards = options.shards ?? availableParallelism();
     if (!Number.isInteger(shards) || shards < 1 || shards > 256) {
@@ -221,6 +247,8 @@ class ShardRuntime implements Runtime {
       defaultAskTimeoutMs: options.askTimeoutMs ?? 30_000,
       isClosed: () => this.#closing,
       isShardDown: (s) => this.#slots[s]?.state === 'down',
+      kinds,
+      onEvent: (e) => this.#emit(e),
     });
   }
 
@@ -454,24 +482,36 @@ class ShardRuntime implements Runtime {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  ref(kind: string, id: string): ActorRef {
+  ref(kind: string, id: string): RuntimeRef {
     return this.#messenger.ref(kind, id);
   }
 
-  refOnShard(shard: number, kind: string, id: string): ActorRef {
+  refOnShard(shard: number, kind: string, id: string): RuntimeRef {
     return this.#messenger.ref(kind, id, shard);
   }
 
   tell(kind: string, id: string, type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed' {
-    const actor = actorName(kind, id);
+    const actor = this.#messenger.actorOf(kind, id);
     return this.#messenger.tell({ node: this.node, shard: this.#messenger.shardOf(actor), actor }, type, body, options);
+  }
+
+  send(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<void> {
+    let actor: string;
+    let shard: number;
+    try {
+      actor = this.#messenger.actorOf(kind, id);
+      shard = this.#messenger.shardOf(actor);
+    } catch (e) {
+      return Promise.reject(toShnError(e));
+    }
+    return this.#messenger.send({ node: this.node, shard, actor }, type, body, options);
   }
 
   ask<R = unknown>(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<R> {
     let shard: number;
     let actor: string;
     try {
-      actor = actorName(kind, id);
+      actor = this.#messenger.actorOf(kind, id);
       shard = this.#messenger.shardOf(actor);
     } catch (e) {
       return Promise.reject(toShnError(e));
@@ -480,7 +520,16 @@ class ShardRuntime implements Runtime {
   }
 
   shardOf(kind: string, id: string): number {
-    return this.#messenger.shardOf(actorName(kind, id));
+    return this.#messenger.shardOf(this.#messenger.actorOf(kind, id));
+  }
+
+  shardStates(): readonly ShardGauges['state'][] {
+    return this.#slots.map((s) => s.state);
+  }
+
+  subscribe(observer: RuntimeObserver): () => void {
+    if (typeof observer?.onEvent !== 'function') throw new ShnError('INVALID_ARGUMENT', 'subscribe needs an observer with onEvent(event)');
+    return this.on((e) => observer.onEvent(e));
   }
 
   gauges(): ShardGauges[] {

@@ -3,8 +3,8 @@
  * hosts the shard's actors and serves frames until the main thread asks it to drain.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ShnError, systemClock, toShnError } from '@shn/core';
-import type { Envelope, RuntimeEvent } from '@shn/core';
+import { ShnError, createLineLogger, systemClock, systemRng, systemTimer, toShnError } from '@shn/core';
+import type { Checkpoints, Envelope, Logger, RuntimeEvent, SlotContext } from '@shn/core';
 import { ActorHost } from '../actors/index.js';
 import { InboundEnvelope, NO_HEADERS } from './envelopes.js';
 import { FrameKind } from './frame.js';
@@ -13,7 +13,7 @@ import { jumpHashRouter } from './jump-hash-router.js';
 import { MeshEndpoint } from './mesh.js';
 import { Messenger } from './messenger.js';
 import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './shard-stats.js';
-import { loadSystem } from './system-definition.js';
+import { SHARD_THREAD_MARK, loadSystem } from './system-definition.js';
 import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
 
 const data = workerData as ShardWorkerData;
@@ -24,8 +24,27 @@ function post(msg: ShardToMain): void {
   port?.postMessage(msg);
 }
 
+/** The default `logger` slot: JSON lines on this thread's stderr at level `info`. */
+function defaultLogger(): Logger {
+  return createLineLogger({ level: 'info', write: (line) => void process.stderr.write(line), clock: systemClock });
+}
+
+function buildLogger(make: ((ctx: SlotContext) => Logger) | undefined, ctx: SlotContext): Logger {
+  if (make === undefined) return defaultLogger();
+  const log = make(ctx);
+  if (typeof log !== 'object' || log === null || typeof log.info !== 'function' || typeof log.error !== 'function') {
+    throw new ShnError('INVALID_ARGUMENT', 'the logger slot must return a Logger { debug, info, warn, error, child? }');
+  }
+  return log;
+}
+
 async function main(): Promise<void> {
+  (globalThis as Record<symbol, unknown>)[SHARD_THREAD_MARK] = data.systemUrl;
   const system = await loadSystem(data.systemUrl, data.params);
+  delete (globalThis as Record<symbol, unknown>)[SHARD_THREAD_MARK];
+  const slotCtx: SlotContext = { node: data.node, shard: data.shard, clock: systemClock, timer: systemTimer, rng: systemRng };
+  const log = buildLogger(system.logger, slotCtx);
+  const checkpoints: Checkpoints | undefined = system.checkpoints?.(slotCtx);
   const self = data.shard + 1;
   const mesh = new MeshEndpoint(data.mesh, self);
   const journal = new InflightJournal(data.journal);
@@ -34,7 +53,7 @@ async function main(): Promise<void> {
   let draining = false;
   let drainDeadline = 0;
   // Replies that found their ring full wait here; they are retried after every batch.
-  const backlog: Array<{ to: number; correlation: number; error: ShnError | undefined; result: unknown }> = [];
+  const backlog: Array<{ to: number; correlation: number; error: ShnError | undefined; result: unknown; about: Envelope | undefined }> = [];
 
   const messenger: Messenger = new Messenger({
     mesh,
@@ -45,14 +64,21 @@ async function main(): Promise<void> {
     defaultAskTimeoutMs: data.defaultAskTimeoutMs,
     correlationBase: (data.generation * 0x01000000) >>> 0,
     local: (env, reply) => host.deliver(env, reply),
+    kinds: new Set(Object.keys(system.kinds)),
+    onEvent: (event) => emit(event),
   });
 
-  const emit = (event: RuntimeEvent): void => post({ t: 'event', event });
+  function emit(event: RuntimeEvent): void {
+    post({ t: 'event', event });
+  }
   const host: ActorHost = new ActorHost({
     node: data.node,
     shard: data.shard,
     kinds: system.kinds,
     middleware,
+    log,
+    ...(system.runQueue === undefined ? {} : { runQueue: system.runQueue }),
+    ...(checkpoints === undefined ? {} : { checkpoints }),
     refFor: (kind, id) => messenger.ref(kind, id),
     onEvent: emit,
     onEscalate: (actor, error) => post({ t: 'escalated', actor, error: error.message }),
@@ -60,9 +86,9 @@ async function main(): Promise<void> {
     yieldTurn: (fn) => setImmediate(fn),
   });
 
-  const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown): void => {
-    if (backlog.length > 0 || !messenger.sendReply(to, correlation, error, result)) {
-      backlog.push({ to, correlation, error, result });
+  const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown, about?: Envelope): void => {
+    if (backlog.length > 0 || !messenger.sendReply(to, correlation, error, result, about)) {
+      backlog.push({ to, correlation, error, result, about });
     }
   };
 
@@ -70,7 +96,7 @@ async function main(): Promise<void> {
   const finished = (error: ShnError | undefined, result: unknown, done: Envelope): void => {
     if (!(done instanceof InboundEnvelope)) return;
     journal.done(InboundEnvelope.slot(done));
-    if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result);
+    if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result, done);
     else if (error !== undefined && error.code !== 'ACTOR_FAILED') {
       // A tell that could not run (unknown kind, deadline passed, actor gone): report, never drop silently.
       emit({ type: 'message-lost', shard: data.shard, at: systemClock.now(), reason: error.message, envelope: { to: done.to, type: done.type } });
@@ -132,7 +158,7 @@ async function main(): Promise<void> {
     }
     while (backlog.length > 0) {
       const b = backlog[0] as (typeof backlog)[number];
-      if (!messenger.sendReply(b.to, b.correlation, b.error, b.result)) break;
+      if (!messenger.sendReply(b.to, b.correlation, b.error, b.result, b.about)) break;
       backlog.shift();
     }
     stats[STAT_PROCESSED] = host.processed;
