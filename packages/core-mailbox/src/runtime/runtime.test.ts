@@ -223,7 +223,7 @@ describe('runtime: lifecycle', () => {
     await expect(createRuntime({ system, shards: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createRuntime({ system: 'relative/path.js' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createRuntime({ system: new URL('./nope.js', import.meta.url) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(createRuntime({ system: new URL('../../dist/runtime/restart-limiter.js', import.meta.url) })).rejects.toMatchObject({
+    await expect(createRuntime({ system: new URL('../../dist/runtime/supervisor/restart-limiter.js', import.meta.url) })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
   });

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { LOCAL_NODE, ShnError, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   AskOptions,
@@ -13,21 +12,16 @@ import type {
   ShardGauges,
   Timer,
 } from '@shn/core';
-import { Doorbell, SpscRing } from '../ring/index.js';
-import { ByteReader } from './byte-reader.js';
-import { ByteWriter } from './byte-writer.js';
-import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
-import { InflightJournal } from './inflight-journal.js';
+import { FrameKind } from './frame/frame.js';
+import { InflightJournal } from './supervisor/inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
-import { MeshEndpoint, createMesh } from './mesh.js';
-import type { MeshLayout } from './mesh.js';
-import { Messenger } from './messenger.js';
-import type { RuntimeRef } from './messenger.js';
-import { RestartLimiter } from './restart-limiter.js';
-import type { ShardRestartOptions } from './restart-limiter.js';
-import { STATS_FIELDS, STAT_BUSY_MS, STAT_PROCESSED, STAT_QUEUED, createStats } from './shard-stats.js';
+import { MeshEndpoint, createMesh } from './mesh/mesh.js';
+import { Messenger } from './mesh/messenger.js';
+import type { RuntimeRef } from './mesh/messenger.js';
+import { ShardSupervisor } from './supervisor/shard-supervisor.js';
+import type { ShardRestartOptions } from './supervisor/restart-limiter.js';
+import { createStats } from './supervisor/shard-stats.js';
 import { assertNotEntryModule, loadSystem, systemModuleUrl } from './system-definition.js';
-import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -116,31 +110,6 @@ export interface Runtime extends ChaosTarget {
   close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-interface ShardSlot {
-  readonly shard: number;
-  worker: Worker | undefined;
-  state: ShardGauges['state'];
-  generation: number;
-  restarts: number;
-  readonly limiter: RestartLimiter;
-  stopping: boolean;
-  lastError: string | undefined;
-  exited: Promise<void>;
-  onReady: (() => void) | undefined;
-  lastBusyMs: number;
-  lastSampleAt: number;
-  busyRatio: number;
-}
-
-/**
- * The shard thread's entry file. Worker threads run plain Node (no TypeScript loader on Node 20),
- * so when this module itself runs from source (under vitest) the built entry in `dist/` is used.
- */
-function workerEntry(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/runtime/shard-worker.js', here) : new URL('./shard-worker.js', here);
-}
-
 /**
  * Starts one worker thread per shard, wires the N² rings between all threads (the main
  * thread included), and resolves once every shard is up.
@@ -170,33 +139,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 class ShardRuntime implements Runtime {
   readonly shards: number;
   readonly node: string;
-  readonly #url: string;
   readonly #options: RuntimeOptions;
   readonly #clock: Clock;
   readonly #timer: Timer;
-  readonly #layout: MeshLayout;
-  readonly #journals: SharedArrayBuffer[];
-  readonly #stats: SharedArrayBuffer;
-  readonly #statsView: Float64Array;
   readonly #mesh: MeshEndpoint;
   readonly #messenger: Messenger;
-  readonly #slots: ShardSlot[];
+  readonly #supervisor: ShardSupervisor;
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
-  readonly #inboundRings: SpscRing[][];
-  readonly #inboundSenders: number[][];
   #closing = false;
   #closed: Promise<void> | undefined;
   #failed: ShnError | undefined;
   #loop: Promise<void> | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (e: ShnError) => void }> = [];
 
-  constructor(
-    options: RuntimeOptions,
-    url: string,
-    router: Router,
-    middleware: readonly Middleware[],
-    kinds: ReadonlySet<string>,
-  ) {
+  constructor(options: RuntimeOptions, url: string, router: Router, middleware: readonly Middleware[], kinds: ReadonlySet<string>) {
     const shards = options.shards ?? availableParallelism();
     if (!Number.isInteger(shards) || shards < 1 || shards > 256) {
       throw new ShnError('INVALID_ARGUMENT', `shards must be an integer in [1, 256], got ${String(shards)}`);
@@ -205,37 +161,35 @@ class ShardRuntime implements Runtime {
     const inflight = options.maxInflightPerShard ?? 4096;
     this.shards = shards;
     this.node = options.node ?? LOCAL_NODE;
-    this.#url = url;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#timer = options.timer ?? systemTimer;
-    this.#layout = createMesh(shards + 1, ringCapacity);
-    this.#journals = Array.from({ length: shards }, () => InflightJournal.create(inflight).buffer);
-    this.#stats = createStats(shards + 1);
-    this.#statsView = new Float64Array(this.#stats);
-    this.#mesh = new MeshEndpoint(this.#layout, 0, this.#timer);
-    this.#inboundSenders = Array.from({ length: shards }, (_, s) =>
-      Array.from({ length: shards + 1 }, (_, from) => from).filter((from) => from !== s + 1),
-    );
-    this.#inboundRings = this.#inboundSenders.map((senders, s) =>
-      senders.map((from) => SpscRing.attach(this.#layout.rings[from * (shards + 1) + s + 1] as SharedArrayBuffer)),
-    );
-    const limiterOptions = options.restart ?? {};
-    this.#slots = Array.from({ length: shards }, (_, shard) => ({
-      shard,
-      worker: undefined,
-      state: 'starting' as const,
-      generation: 0,
-      restarts: 0,
-      limiter: new RestartLimiter(limiterOptions),
-      stopping: false,
-      lastError: undefined,
-      exited: Promise.resolve(),
-      onReady: undefined,
-      lastBusyMs: 0,
-      lastSampleAt: this.#clock.monotonic(),
-      busyRatio: 0,
-    }));
+    const layout = createMesh(shards + 1, ringCapacity);
+    this.#mesh = new MeshEndpoint(layout, 0, this.#timer);
+    const askTimeoutMs = options.askTimeoutMs ?? 30_000;
+    this.#supervisor = new ShardSupervisor({
+      shards,
+      node: this.node,
+      systemUrl: url,
+      params: options.params,
+      layout,
+      journals: Array.from({ length: shards }, () => InflightJournal.create(inflight).buffer),
+      stats: createStats(shards + 1),
+      defaultAskTimeoutMs: askTimeoutMs,
+      ...(options.restart === undefined ? {} : { restart: options.restart }),
+      ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
+      clock: this.#clock,
+      timer: this.#timer,
+      isClosing: () => this.#closing,
+      emit: (e) => this.#emit(e),
+      onUp: () => this.#checkReady(),
+      onGiveUp: (shard, failure) => {
+        this.#failed = failure;
+        this.#messenger.rejectAll(failure, shard);
+        for (const w of this.#readyWaiters.splice(0)) w.reject(failure);
+      },
+      rejectAsk: (correlation, error) => this.#messenger.rejectAsk(correlation, error),
+    });
     this.#messenger = new Messenger({
       mesh: this.#mesh,
       node: this.node,
@@ -244,16 +198,16 @@ class ShardRuntime implements Runtime {
       middleware,
       clock: this.#clock,
       timer: this.#timer,
-      defaultAskTimeoutMs: options.askTimeoutMs ?? 30_000,
+      defaultAskTimeoutMs: askTimeoutMs,
       isClosed: () => this.#closing,
-      isShardDown: (s) => this.#slots[s]?.state === 'down',
+      isShardDown: (s) => this.#supervisor.isDown(s),
       kinds,
       onEvent: (e) => this.#emit(e),
     });
   }
 
   get ready(): boolean {
-    return !this.#closing && this.#slots.every((s) => s.state === 'up');
+    return !this.#closing && this.#supervisor.allUp;
   }
 
   get failed(): ShnError | undefined {
@@ -261,26 +215,13 @@ class ShardRuntime implements Runtime {
   }
 
   async start(): Promise<void> {
-    this.#loop = this.#mesh.run(
-      (from, bytes, offset, length) => {
-        try {
-          const f = this.#messenger.decode(bytes, offset, length);
-          if (f.kind === FrameKind.Reply || f.kind === FrameKind.ReplyError) this.#messenger.settleReply(f);
-          else this.#emit({ type: 'message-lost', shard: from - 1, at: this.#clock.now(), reason: `message ${f.type} addressed to the main thread` });
-        } catch (e) {
-          this.#emit({ type: 'message-lost', shard: from - 1, at: this.#clock.now(), reason: `corrupt frame: ${toShnError(e).message}` });
-        }
-        return true;
-      },
-      { unref: true },
-    );
-    const started = Promise.all(this.#slots.map((slot) => this.#spawn(slot)));
+    this.#loop = this.#mesh.run(this.#onFrame, { unref: true });
+    const started = this.#supervisor.startAll();
     const timeoutMs = this.#options.startupTimeoutMs ?? 30_000;
     let handle: ReturnType<Timer['setTimeout']> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       handle = this.#timer.setTimeout(() => {
-        const slow = this.#slots.filter((s) => s.state !== 'up').map((s) => `${s.shard}${s.lastError ? ` (${s.lastError})` : ''}`);
-        reject(new ShnError('RUNTIME_FAILED', `shards did not start within ${timeoutMs} ms: ${slow.join(', ')}`));
+        reject(new ShnError('RUNTIME_FAILED', `shards did not start within ${timeoutMs} ms: ${this.#supervisor.describeSlow()}`));
       }, timeoutMs);
     });
     try {
@@ -291,169 +232,17 @@ class ShardRuntime implements Runtime {
     }
   }
 
-  #spawn(slot: ShardSlot): Promise<void> {
-    const data: ShardWorkerData = {
-      shard: slot.shard,
-      shards: this.shards,
-      node: this.node,
-      systemUrl: this.#url,
-      params: this.#options.params,
-      mesh: this.#layout,
-      journal: this.#journals[slot.shard] as SharedArrayBuffer,
-      stats: this.#stats,
-      generation: slot.generation,
-      defaultAskTimeoutMs: this.#options.askTimeoutMs ?? 30_000,
-    };
-    const worker = new Worker(workerEntry(), {
-      workerData: data,
-      // Undefined inherits the process's own execArgv (Node's default), e.g. --cpu-prof or --enable-source-maps.
-      execArgv: this.#options.execArgv === undefined ? undefined : [...this.#options.execArgv],
-      name: `shn-shard-${slot.shard}`,
-    });
-    slot.worker = worker;
-    slot.stopping = false;
-    const ready = new Promise<void>((resolve) => {
-      slot.onReady = resolve;
-    });
-    slot.exited = new Promise<void>((resolve) => {
-      worker.once('exit', (code) => {
-        resolve();
-        this.#onExit(slot, worker, code);
-      });
-    });
-    worker.on('error', (err) => {
-      slot.lastError = err instanceof Error ? err.message : String(err);
-    });
-    worker.on('message', (msg: ShardToMain) => this.#onMessage(slot, msg));
-    return ready;
-  }
-
-  #onMessage(slot: ShardSlot, msg: ShardToMain): void {
-    switch (msg.t) {
-      case 'ready': {
-        const restarted = slot.generation > 0;
-        slot.state = 'up';
-        slot.onReady?.();
-        slot.onReady = undefined;
-        const at = this.#clock.now();
-        this.#emit(
-          restarted
-            ? { type: 'shard-restarted', shard: slot.shard, at, attempt: slot.restarts }
-            : { type: 'shard-started', shard: slot.shard, at },
-        );
-        this.#checkReady();
-        return;
-      }
-      case 'event':
-        this.#emit(msg.event);
-        return;
-      case 'escalated':
-        slot.lastError = `actor ${msg.actor} escalated: ${msg.error}`;
-        return;
-      case 'fatal':
-        slot.lastError = msg.error;
-        return;
-      case 'drained':
-        slot.stopping = true;
-        return;
+  /** Frames to the main thread: replies to its asks (anything else is reported lost). */
+  readonly #onFrame = (from: number, bytes: Uint8Array, offset: number, length: number): boolean => {
+    try {
+      const f = this.#messenger.decode(bytes, offset, length);
+      if (f.kind === FrameKind.Reply || f.kind === FrameKind.ReplyError) this.#messenger.settleReply(f);
+      else this.#emit({ type: 'message-lost', shard: from - 1, at: this.#clock.now(), reason: `message ${f.type} addressed to the main thread` });
+    } catch (e) {
+      this.#emit({ type: 'message-lost', shard: from - 1, at: this.#clock.now(), reason: `corrupt frame: ${toShnError(e).message}` });
     }
-  }
-
-  #onExit(slot: ShardSlot, worker: Worker, code: number): void {
-    if (slot.worker !== worker) return;
-    slot.worker = undefined;
-    if (slot.stopping || this.#closing) {
-      slot.state = 'down';
-      this.#emit({ type: 'shard-stopped', shard: slot.shard, at: this.#clock.now() });
-      return;
-    }
-    const error = slot.lastError ?? `thread exited with code ${code}`;
-    slot.lastError = undefined;
-    slot.state = 'restarting';
-    this.#emit({ type: 'shard-crashed', shard: slot.shard, at: this.#clock.now(), error });
-    this.#recover(slot);
-    const delay = slot.limiter.next(this.#clock.monotonic());
-    if (delay < 0) {
-      slot.state = 'down';
-      const failure = new ShnError(
-        'RUNTIME_FAILED',
-        `shard ${slot.shard} crashed more than ${slot.limiter.recent} times within the restart period; giving up (last: ${error})`,
-      );
-      this.#failed = failure;
-      this.#emit({ type: 'runtime-failed', at: this.#clock.now(), error: failure.message });
-      this.#messenger.rejectAll(failure, slot.shard);
-      for (const w of this.#readyWaiters.splice(0)) w.reject(failure);
-      return;
-    }
-    this.#timer.setTimeout(() => {
-      if (this.#closing) {
-        slot.state = 'down';
-        return;
-      }
-      slot.generation++;
-      slot.restarts++;
-      void this.#spawn(slot);
-    }, delay);
-  }
-
-  /** After a shard thread died: keep queued frames, drop what it had processed, report what it lost. */
-  #recover(slot: ShardSlot): void {
-    const at = this.#clock.now();
-    const entries = InflightJournal.drainLost(this.#journals[slot.shard] as SharedArrayBuffer);
-    const lost = (sender: number, kind: number, correlation: number, type: string, actor: string): void => {
-      const error = new ShnError('SHARD_CRASHED', `shard ${slot.shard} crashed while handling ${type || 'a message'}`);
-      this.#emit({
-        type: 'message-lost',
-        shard: slot.shard,
-        at,
-        reason: 'the shard crashed while the message was in flight',
-        envelope: {
-          to: { node: this.node, shard: slot.shard, actor },
-          type,
-          ...(kind === FrameKind.Ask ? { correlationId: String(correlation) } : {}),
-        },
-      });
-      if (kind !== FrameKind.Ask) return;
-      if (sender === 0) this.#messenger.rejectAsk(correlation, error);
-      else this.#orphanReply(slot.shard, sender, correlation, error);
-    };
-    const rings = this.#inboundRings[slot.shard] as SpscRing[];
-    const senders = this.#inboundSenders[slot.shard] as number[];
-    rings.forEach((ring, i) => {
-      const sender = senders[i] as number;
-      const { lost: bytes } = ring.recoverConsumer();
-      if (bytes === undefined) return;
-      const reader = new ByteReader(bytes);
-      let f;
-      try {
-        f = readFrame(reader, emptyFrame());
-      } catch {
-        this.#emit({ type: 'message-lost', shard: slot.shard, at, reason: 'an undecodable frame was in flight when the shard crashed' });
-        return;
-      }
-      // The journal holds the same message: report it once.
-      const j = entries.findIndex((e) => e.sender === sender && e.kind === f.kind && e.correlation === f.correlation);
-      if (j >= 0) entries.splice(j, 1);
-      lost(sender, f.kind, f.correlation, f.type, f.actor);
-    });
-    for (const e of entries) lost(e.sender, e.kind, e.correlation, e.type, e.actor);
-  }
-
-  /** Writes an error reply on behalf of a dead shard (its outbound ring has no live producer now). */
-  #orphanReply(shard: number, to: number, correlation: number, error: ShnError): void {
-    const threads = this.shards + 1;
-    const buffer = this.#layout.rings[(shard + 1) * threads + to];
-    if (!buffer) return;
-    const ring = SpscRing.attach(buffer);
-    const f = emptyFrame();
-    f.kind = FrameKind.ReplyError;
-    f.correlation = correlation;
-    f.sender = shard + 1;
-    f.body = error;
-    const w = new ByteWriter(256);
-    writeFrame(w, f);
-    if (ring.tryWrite(w.view8())) Doorbell.attach(this.#layout.doorbells[to] as SharedArrayBuffer).ring();
-  }
+    return true;
+  };
 
   #emit(event: RuntimeEvent): void {
     try {
@@ -524,7 +313,7 @@ class ShardRuntime implements Runtime {
   }
 
   shardStates(): readonly ShardGauges['state'][] {
-    return this.#slots.map((s) => s.state);
+    return this.#supervisor.states();
   }
 
   subscribe(observer: RuntimeObserver): () => void {
@@ -533,27 +322,7 @@ class ShardRuntime implements Runtime {
   }
 
   gauges(): ShardGauges[] {
-    const now = this.#clock.monotonic();
-    return this.#slots.map((slot) => {
-      const base = (slot.shard + 1) * STATS_FIELDS;
-      const busy = this.#statsView[base + STAT_BUSY_MS] as number;
-      const elapsed = now - slot.lastSampleAt;
-      if (elapsed >= 100) {
-        slot.busyRatio = Math.min(1, Math.max(0, (busy - slot.lastBusyMs) / elapsed));
-        slot.lastBusyMs = busy;
-        slot.lastSampleAt = now;
-      }
-      let depth = this.#statsView[base + STAT_QUEUED] as number;
-      for (const r of this.#inboundRings[slot.shard] as SpscRing[]) depth += r.depth;
-      return {
-        shard: slot.shard,
-        state: slot.state,
-        mailboxDepth: depth,
-        busyRatio: slot.busyRatio,
-        processed: this.#statsView[base + STAT_PROCESSED] as number,
-        restarts: slot.restarts,
-      };
-    });
+    return this.#supervisor.gauges();
   }
 
   on(listener: (event: RuntimeEvent) => void): () => void {
@@ -561,15 +330,8 @@ class ShardRuntime implements Runtime {
     return () => this.#listeners.delete(listener);
   }
 
-  async killShard(shard: number): Promise<void> {
-    const slot = this.#slots[shard];
-    if (slot === undefined) throw new ShnError('INVALID_ARGUMENT', `no shard ${String(shard)}`);
-    const worker = slot.worker;
-    if (worker === undefined) return;
-    slot.lastError = 'killed';
-    const exited = slot.exited;
-    await worker.terminate();
-    await exited;
+  killShard(shard: number): Promise<void> {
+    return this.#supervisor.kill(shard);
   }
 
   close(options: { timeoutMs?: number } = {}): Promise<void> {
@@ -580,26 +342,12 @@ class ShardRuntime implements Runtime {
   async #doClose(timeoutMs: number): Promise<void> {
     this.#closing = true;
     for (const w of this.#readyWaiters.splice(0)) w.reject(new ShnError('RUNTIME_CLOSED', 'runtime closed before it was ready'));
-    const exits: Promise<void>[] = [];
-    for (const slot of this.#slots) {
-      const worker = slot.worker;
-      if (worker === undefined) continue;
-      worker.postMessage({ t: 'drain', timeoutMs } satisfies MainToShard);
-      exits.push(slot.exited);
-    }
-    let handle: ReturnType<Timer['setTimeout']> | undefined;
-    const overdue = new Promise<void>((resolve) => {
-      handle = this.#timer.setTimeout(resolve, timeoutMs + 2_000);
-    });
-    await Promise.race([Promise.all(exits), overdue]);
-    if (handle !== undefined) this.#timer.clearTimeout(handle);
-    await Promise.all(this.#slots.map(async (slot) => {
-      if (slot.worker !== undefined) {
-        await slot.worker.terminate();
-        await slot.exited;
-      }
-      slot.state = 'down';
-    }));
+    // Publish what this thread sent before the shards are told to drain, or a shard could find
+    // its rings empty and stop before the frames appear.
+    this.#mesh.flush();
+    await this.#supervisor.stopAll(timeoutMs);
+    // Replies the shards wrote before they stopped may still sit in the rings: settle them first.
+    while (this.#mesh.pollOnce(this.#onFrame) > 0);
     this.#messenger.rejectAll(new ShnError('RUNTIME_CLOSED', 'runtime closed before the reply arrived'));
     this.#mesh.stop();
     await this.#loop;

@@ -5,16 +5,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ShnError, createLineLogger, systemClock, systemRng, systemTimer, toShnError } from '@shn/core';
 import type { Checkpoints, Envelope, Logger, RuntimeEvent, SlotContext } from '@shn/core';
-import { ActorHost } from '../actors/index.js';
-import { InboundEnvelope, NO_HEADERS } from './envelopes.js';
-import { FrameKind } from './frame.js';
-import { InflightJournal } from './inflight-journal.js';
+import { ActorHost } from '../actors/actor-host.js';
+import { InboundEnvelope, NO_HEADERS } from './mesh/envelopes.js';
+import { FrameKind } from './frame/frame.js';
+import { InflightJournal } from './supervisor/inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
-import { MeshEndpoint } from './mesh.js';
-import { Messenger } from './messenger.js';
-import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './shard-stats.js';
+import { MeshEndpoint } from './mesh/mesh.js';
+import { Messenger } from './mesh/messenger.js';
+import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './supervisor/shard-stats.js';
 import { SHARD_THREAD_MARK, loadSystem } from './system-definition.js';
-import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
+import type { MainToShard, ShardToMain, ShardWorkerData } from './supervisor/worker-protocol.js';
 
 const data = workerData as ShardWorkerData;
 const port = parentPort;

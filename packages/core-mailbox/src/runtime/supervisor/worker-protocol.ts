@@ -1,5 +1,5 @@
 import type { RuntimeEvent } from '@shn/core';
-import type { MeshLayout } from './mesh.js';
+import type { MeshLayout } from '../mesh/mesh.js';
 
 /** What the main thread hands a shard thread at start (structured-cloned `workerData`). */
 export interface ShardWorkerData {

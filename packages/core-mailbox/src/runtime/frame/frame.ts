@@ -23,8 +23,8 @@
  */
 import { ShnError } from '@shn/core';
 import type { Headers } from '@shn/core';
-import type { ByteReader } from './byte-reader.js';
-import type { ByteWriter } from './byte-writer.js';
+import type { FrameReader } from './frame-reader.js';
+import type { FrameWriter } from './frame-writer.js';
 import { readValue, writeValue } from './value-codec.js';
 
 export const FRAME_VERSION = 1;
@@ -77,7 +77,7 @@ export function emptyFrame(): FrameFields {
 }
 
 /** Encodes `f` into `w` (after `w.reset()`). Throws `ENCODE_FAILED`/`INVALID_ARGUMENT` for bad values. */
-export function writeFrame(w: ByteWriter, f: FrameFields): void {
+export function writeFrame(w: FrameWriter, f: FrameFields): void {
   const isMsg = f.kind === FrameKind.Tell || f.kind === FrameKind.Ask;
   let flags = 0;
   if (f.deadline !== undefined) flags |= F_DEADLINE;
@@ -120,7 +120,7 @@ export function writeFrame(w: ByteWriter, f: FrameFields): void {
 }
 
 /** Decodes one frame from `r` into `out`. Throws `DECODE_FAILED` on corrupt bytes. */
-export function readFrame(r: ByteReader, out: FrameFields): FrameFields {
+export function readFrame(r: FrameReader, out: FrameFields): FrameFields {
   r.need(16);
   const b = r.bytes;
   const p = r.pos;

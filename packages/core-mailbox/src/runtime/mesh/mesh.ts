@@ -1,7 +1,7 @@
 import { ShnError, systemTimer } from '@shn/core';
 import type { Timer } from '@shn/core';
-import { Doorbell, SpscRing } from '../ring/index.js';
-import type { ByteWriter } from './byte-writer.js';
+import { Doorbell, SpscRing } from '../../ring/index.js';
+import type { FrameWriter } from '../frame/frame-writer.js';
 
 /**
  * The shared memory of one node: an SPSC ring per ordered pair of threads (thread 0 is the
@@ -80,7 +80,7 @@ export class MeshEndpoint {
    * Returns false (nothing written) when that ring is full.
    * @throws ShnError `MESSAGE_TOO_LARGE` if the frame exceeds the ring's largest frame (details: `bytes`, `limit`).
    */
-  send(to: number, w: ByteWriter, publishNow = false): boolean {
+  send(to: number, w: FrameWriter, publishNow = false): boolean {
     const ring = this.#out[to];
     if (!ring) throw new ShnError('INVALID_ARGUMENT', `no ring from thread ${this.self} to ${to}`);
     const len = w.pos;
@@ -154,27 +154,8 @@ export class MeshEndpoint {
     const bell = this.#bells[this.self] as Doorbell;
     try {
       while (!this.#stopped) {
-        let did = 0;
-        let blocked = false;
-        for (let t = 0; t < this.threads; t++) {
-          const ring = this.#in[t];
-          if (!ring) continue;
-          let k = 0;
-          for (; k < BATCH; k++) {
-            const off = ring.peek();
-            if (off < 0) break;
-            if (!handler(t, ring.bytes, off, ring.frameLength, this.#begin[t] as () => void)) {
-              blocked = true;
-              break;
-            }
-            ring.consume();
-          }
-          if (k > 0) {
-            ring.release();
-            did += k;
-          }
-        }
-        this.flush();
+        const did = this.pollOnce(handler);
+        const blocked = did < 0;
         options.onBatch?.();
         if (this.#stopped) break;
         if (did > 0) await yieldToEventLoop();
@@ -188,6 +169,37 @@ export class MeshEndpoint {
       this.#running = false;
       this.flush();
     }
+  }
+
+  /**
+   * Runs one pass over the inbound rings (up to 256 frames per ring) into `handler`, then
+   * flushes. Returns the frames handled, or -1 if the handler left a frame in its ring
+   * (back-pressure) and nothing was handled. {@link run} loops on it; a closing runtime calls it
+   * once more after its shards stopped, so replies already in the rings are not lost.
+   */
+  pollOnce(handler: FrameHandler): number {
+    let did = 0;
+    let blocked = false;
+    for (let t = 0; t < this.threads; t++) {
+      const ring = this.#in[t];
+      if (!ring) continue;
+      let k = 0;
+      for (; k < BATCH; k++) {
+        const off = ring.peek();
+        if (off < 0) break;
+        if (!handler(t, ring.bytes, off, ring.frameLength, this.#begin[t] as () => void)) {
+          blocked = true;
+          break;
+        }
+        ring.consume();
+      }
+      if (k > 0) {
+        ring.release();
+        did += k;
+      }
+    }
+    this.flush();
+    return did === 0 && blocked ? -1 : did;
   }
 
   /** Wakes {@link run} if it is parked, so it runs one more batch (and its `onBatch`). */

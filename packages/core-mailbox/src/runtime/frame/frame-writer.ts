@@ -13,7 +13,7 @@ export const STR_ASCII_FLAG = 0x40000000;
  * A growable, reusable byte buffer for encoding frames without per-message allocation:
  * one instance per thread, `reset()` before each frame.
  */
-export class ByteWriter {
+export class FrameWriter {
   bytes: Uint8Array;
   view: DataView;
   pos = 0;

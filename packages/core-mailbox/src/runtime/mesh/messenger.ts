@@ -14,11 +14,11 @@ import type {
   Timer,
   TimerHandle,
 } from '@shn/core';
-import { ByteReader } from './byte-reader.js';
+import { FrameReader } from '../frame/frame-reader.js';
 import { NO_HEADERS, OutboundEnvelope } from './envelopes.js';
-import { ByteWriter } from './byte-writer.js';
-import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
-import type { FrameFields } from './frame.js';
+import { FrameWriter } from '../frame/frame-writer.js';
+import { FrameKind, emptyFrame, readFrame, writeFrame } from '../frame/frame.js';
+import type { FrameFields } from '../frame/frame.js';
 import { tooLarge } from './mesh.js';
 import type { MeshEndpoint } from './mesh.js';
 
@@ -90,8 +90,8 @@ export class Messenger {
   readonly #candidates: ShardLoad[];
   readonly #clock: Clock;
   readonly #timer: Timer;
-  readonly #writer = new ByteWriter();
-  readonly #reader = new ByteReader();
+  readonly #writer = new FrameWriter();
+  readonly #reader = new FrameReader();
   readonly #frame: FrameFields = emptyFrame();
   readonly #decoded: FrameFields = emptyFrame();
   readonly #pending = new Map<number, Pending>();
