@@ -12,6 +12,8 @@ export type { RuntimeRef } from './runtime/mesh/messenger.js';
 export type { ShardRestartOptions } from './runtime/supervisor/restart-limiter.js';
 export { defineSystem } from './runtime/system-definition.js';
 export type { SystemDefinition } from './runtime/system-definition.js';
+export { defineMessages, message, t } from '@shn/core';
+export type { MessageType } from '@shn/core';
 export { jumpHashRouter } from './runtime/jump-hash-router.js';
 
 // The actor host of one shard (production and simulation).

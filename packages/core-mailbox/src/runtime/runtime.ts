@@ -4,6 +4,7 @@ import type {
   AskOptions,
   ChaosTarget,
   Clock,
+  MessageType,
   Middleware,
   Router,
   RuntimeEvent,
@@ -13,6 +14,7 @@ import type {
   Timer,
 } from '@shn/core';
 import { FrameKind } from './frame/frame.js';
+import { SchemaRegistry } from './frame/schema-codec.js';
 import { InflightJournal } from './supervisor/inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
 import { MeshEndpoint, createMesh } from './mesh/mesh.js';
@@ -49,6 +51,12 @@ export interface RuntimeOptions {
   readonly askTimeoutMs?: number;
   /** How long to wait for every shard to start, ms (default 30 000). */
   readonly startupTimeoutMs?: number;
+  /**
+   * Microseconds an idle thread polls its rings before it parks on its doorbell. Default: the
+   * Doorbell's 50 µs while threads (shards + the main thread) fit the cores, 0 (park at once)
+   * when they outnumber them — polling then only steals the core the sender needs.
+   */
+  readonly spinMicros?: number;
   /** `execArgv` for shard threads (default: the process's own, as Node does for workers). */
   readonly execArgv?: readonly string[];
   readonly clock?: Clock;
@@ -85,13 +93,24 @@ export interface Runtime extends ChaosTarget {
    */
   tell(kind: string, id: string, type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed';
   /**
+   * A tell of a declared message type (see `defineMessages` in `@shn/core`) to `message.kind`/`id`:
+   * the body is type-checked, and crosses as a fixed-layout frame encoded straight into the ring.
+   * @throws ShnError as the untyped form, plus `INVALID_ARGUMENT` for a message type the system
+   * does not declare and `ENCODE_FAILED` naming a field of the wrong type.
+   */
+  tell<B>(message: MessageType<B, unknown>, id: string, body: B, options?: SendOptions): 'accepted' | 'full' | 'closed';
+  /**
    * A tell that waits for room: resolves once the message is accepted, retrying while the target
    * is full until `options.deadline` (epoch ms) or `options.timeoutMs` (default `askTimeoutMs`),
    * then rejects with `MAILBOX_FULL`. Backpressure without a hand-written retry loop.
    */
   send(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<void>;
+  /** {@link send} of a declared message type. */
+  send<B>(message: MessageType<B, unknown>, id: string, body: B, options?: AskOptions): Promise<void>;
   /** Shorthand for `ref(kind, id).ask(type, body, options)`. A reply that cannot cross rejects at once (`MESSAGE_TOO_LARGE`/`ENCODE_FAILED`). */
   ask<R = unknown>(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<R>;
+  /** An ask of a declared message type: the body is type-checked and the reply has the declared reply type. */
+  ask<B, R>(message: MessageType<B, R>, id: string, body: B, options?: AskOptions): Promise<R>;
   /** The shard that owns `kind/id`. */
   shardOf(kind: string, id: string): number;
   /** The state of every shard, by index. */
@@ -126,7 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw new ShnError('INVALID_ARGUMENT', `params must be structured-cloneable: ${(cause as Error).message}`, { cause });
   }
   const system = await loadSystem(url, options.params);
-  const rt = new ShardRuntime(options, url, system.router ?? jumpHashRouter(), system.middleware ?? [], new Set(Object.keys(system.kinds)));
+  const rt = new ShardRuntime(options, url, system.router ?? jumpHashRouter(), system.middleware ?? [], new Set(Object.keys(system.kinds)), new SchemaRegistry(system.messages));
   try {
     await rt.start();
   } catch (e) {
@@ -151,8 +170,9 @@ class ShardRuntime implements Runtime {
   #failed: ShnError | undefined;
   #loop: Promise<void> | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (e: ShnError) => void }> = [];
+  readonly #spinMicros: number | undefined;
 
-  constructor(options: RuntimeOptions, url: string, router: Router, middleware: readonly Middleware[], kinds: ReadonlySet<string>) {
+  constructor(options: RuntimeOptions, url: string, router: Router, middleware: readonly Middleware[], kinds: ReadonlySet<string>, schemas: SchemaRegistry) {
     const shards = options.shards ?? availableParallelism();
     if (!Number.isInteger(shards) || shards < 1 || shards > 256) {
       throw new ShnError('INVALID_ARGUMENT', `shards must be an integer in [1, 256], got ${String(shards)}`);
@@ -176,6 +196,7 @@ class ShardRuntime implements Runtime {
       journals: Array.from({ length: shards }, () => InflightJournal.create(inflight).buffer),
       stats: createStats(shards + 1),
       defaultAskTimeoutMs: askTimeoutMs,
+      spinMicros: options.spinMicros ?? (shards + 1 > availableParallelism() ? 0 : undefined),
       ...(options.restart === undefined ? {} : { restart: options.restart }),
       ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
       clock: this.#clock,
@@ -202,8 +223,14 @@ class ShardRuntime implements Runtime {
       isClosed: () => this.#closing,
       isShardDown: (s) => this.#supervisor.isDown(s),
       kinds,
+      schemas,
       onEvent: (e) => this.#emit(e),
     });
+    const spin = options.spinMicros;
+    if (spin !== undefined && (!Number.isFinite(spin) || spin < 0 || spin > 1_000_000)) {
+      throw new ShnError('INVALID_ARGUMENT', `spinMicros must be in [0, 1e6], got ${String(spin)}`);
+    }
+    this.#spinMicros = spin ?? (shards + 1 > availableParallelism() ? 0 : undefined);
   }
 
   get ready(): boolean {
@@ -215,7 +242,7 @@ class ShardRuntime implements Runtime {
   }
 
   async start(): Promise<void> {
-    this.#loop = this.#mesh.run(this.#onFrame, { unref: true });
+    this.#loop = this.#mesh.run(this.#onFrame, this.#spinMicros === undefined ? { unref: true } : { unref: true, spinMicros: this.#spinMicros });
     const started = this.#supervisor.startAll();
     const timeoutMs = this.#options.startupTimeoutMs ?? 30_000;
     let handle: ReturnType<Timer['setTimeout']> | undefined;
@@ -279,33 +306,50 @@ class ShardRuntime implements Runtime {
     return this.#messenger.ref(kind, id, shard);
   }
 
-  tell(kind: string, id: string, type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed' {
+  tell(kind: string | MessageType, id: string, type?: unknown, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed' {
+    if (typeof kind !== 'string') {
+      const c = this.#messenger.compiled(kind);
+      const actor = this.#messenger.actorOf(c.kind, id);
+      return this.#messenger.tellMessage(c, { node: this.node, shard: this.#messenger.shardOf(actor), actor }, type, body as SendOptions | undefined);
+    }
     const actor = this.#messenger.actorOf(kind, id);
-    return this.#messenger.tell({ node: this.node, shard: this.#messenger.shardOf(actor), actor }, type, body, options);
+    return this.#messenger.tell({ node: this.node, shard: this.#messenger.shardOf(actor), actor }, type as string, body, options);
   }
 
-  send(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<void> {
+  send(kind: string | MessageType, id: string, type?: unknown, body?: unknown, options?: AskOptions): Promise<void> {
     let actor: string;
     let shard: number;
     try {
+      if (typeof kind !== 'string') {
+        const c = this.#messenger.compiled(kind);
+        actor = this.#messenger.actorOf(c.kind, id);
+        shard = this.#messenger.shardOf(actor);
+        return this.#messenger.sendMessage(c, { node: this.node, shard, actor }, type, body as AskOptions | undefined);
+      }
       actor = this.#messenger.actorOf(kind, id);
       shard = this.#messenger.shardOf(actor);
     } catch (e) {
       return Promise.reject(toShnError(e));
     }
-    return this.#messenger.send({ node: this.node, shard, actor }, type, body, options);
+    return this.#messenger.send({ node: this.node, shard, actor }, type as string, body, options);
   }
 
-  ask<R = unknown>(kind: string, id: string, type: string, body?: unknown, options?: AskOptions): Promise<R> {
+  ask<R = unknown>(kind: string | MessageType, id: string, type?: unknown, body?: unknown, options?: AskOptions): Promise<R> {
     let shard: number;
     let actor: string;
     try {
+      if (typeof kind !== 'string') {
+        const c = this.#messenger.compiled(kind);
+        actor = this.#messenger.actorOf(c.kind, id);
+        shard = this.#messenger.shardOf(actor);
+        return this.#messenger.askMessage(c, { node: this.node, shard, actor }, type, body as AskOptions | undefined) as Promise<R>;
+      }
       actor = this.#messenger.actorOf(kind, id);
       shard = this.#messenger.shardOf(actor);
     } catch (e) {
       return Promise.reject(toShnError(e));
     }
-    return this.#messenger.ask({ node: this.node, shard, actor }, type, body, options) as Promise<R>;
+    return this.#messenger.ask({ node: this.node, shard, actor }, type as string, body, options) as Promise<R>;
   }
 
   shardOf(kind: string, id: string): number {

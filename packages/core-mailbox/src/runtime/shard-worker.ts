@@ -8,6 +8,7 @@ import type { Checkpoints, Envelope, Logger, RuntimeEvent, SlotContext } from '@
 import { ActorHost } from '../actors/actor-host.js';
 import { InboundEnvelope, NO_HEADERS } from './mesh/envelopes.js';
 import { FrameKind } from './frame/frame.js';
+import { SchemaRegistry } from './frame/schema-codec.js';
 import { InflightJournal } from './supervisor/inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
 import { MeshEndpoint } from './mesh/mesh.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
     correlationBase: (data.generation * 0x01000000) >>> 0,
     local: (env, reply) => host.deliver(env, reply),
     kinds: new Set(Object.keys(system.kinds)),
+    schemas: new SchemaRegistry(system.messages),
     onEvent: (event) => emit(event),
   });
 
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
       f.seq,
       f.correlation,
       isAsk,
+      f.schema,
     );
     begin();
     InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
@@ -179,7 +182,11 @@ async function main(): Promise<void> {
   });
 
   post({ t: 'ready' });
-  await mesh.run(handle, { onBatch, parkTimeoutMs: () => (draining ? 5 : undefined) });
+  await mesh.run(handle, {
+    onBatch,
+    parkTimeoutMs: () => (draining ? 5 : undefined),
+    ...(data.spinMicros === undefined ? {} : { spinMicros: data.spinMicros }),
+  });
   await host.shutdown({ timeoutMs: Math.max(0, drainDeadline - systemClock.now()) });
   onBatch();
   mesh.flush();

@@ -182,6 +182,7 @@ const frameArb: fc.Arbitrary<FrameFields> = fc.record({
   from: fc.option(fc.string(), { nil: undefined }),
   headers: fc.option(fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }), { nil: undefined }),
   body: value,
+  schema: fc.constant(undefined),
 });
 
 describe('ring frame', () => {

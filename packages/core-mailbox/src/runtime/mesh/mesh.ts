@@ -1,7 +1,9 @@
 import { ShnError, systemTimer } from '@shn/core';
 import type { Timer } from '@shn/core';
 import { Doorbell, SpscRing } from '../../ring/index.js';
-import type { FrameWriter } from '../frame/frame-writer.js';
+import { FrameWriter } from '../frame/frame-writer.js';
+import { writeFrame } from '../frame/frame.js';
+import type { FrameFields } from '../frame/frame.js';
 
 /**
  * The shared memory of one node: an SPSC ring per ordered pair of threads (thread 0 is the
@@ -50,6 +52,8 @@ export class MeshEndpoint {
   readonly #bells: Doorbell[];
   readonly #begin: (() => void)[] = [];
   readonly #dirty: boolean[];
+  /** Writers over each outbound ring's data region, for frames encoded in place (made on first use). */
+  readonly #inPlace: (FrameWriter | undefined)[] = [];
   #flushScheduled = false;
   #running = false;
   #stopped = false;
@@ -106,6 +110,35 @@ export class MeshEndpoint {
     return true;
   }
 
+  /**
+   * Encodes frame `f` straight into the ring towards `to`, reserving `maxBytes` (a worst case;
+   * only what is written is kept): no copy through a staging buffer. Published like {@link send}.
+   * Returns false (nothing written) when the ring has no room for `maxBytes` now.
+   * @throws ShnError `MESSAGE_TOO_LARGE` if `maxBytes` exceeds the ring's largest frame (encode it
+   * with {@link send} to learn its exact size), or the encoder's error (nothing is kept then).
+   */
+  sendInPlace(to: number, f: FrameFields, maxBytes: number): boolean {
+    const ring = this.#out[to];
+    if (!ring) throw new ShnError('INVALID_ARGUMENT', `no ring from thread ${this.self} to ${to}`);
+    if (maxBytes > ring.maxFrameSize) throw tooLarge(maxBytes, ring.maxFrameSize);
+    const off = ring.reserve(maxBytes);
+    if (off < 0) {
+      this.flush();
+      return false;
+    }
+    const w = (this.#inPlace[to] ??= FrameWriter.over(ring.bytes));
+    w.pos = off;
+    w.end = off + maxBytes;
+    writeFrame(w, f); // a throw abandons the reservation (the next reserve replaces it)
+    ring.commit(w.pos - off);
+    this.#dirty[to] = true;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
   /** The largest frame, bytes, that the ring towards thread `to` carries (0 if there is none). */
   maxFrameSize(to: number): number {
     return this.#out[to]?.maxFrameSize ?? 0;
@@ -146,6 +179,8 @@ export class MeshEndpoint {
       unref?: boolean;
       onBatch?: () => void;
       parkTimeoutMs?: () => number | undefined;
+      /** µs to poll before parking (default the Doorbell's); 0 parks at once, as when threads outnumber cores. */
+      spinMicros?: number;
     } = {},
   ): Promise<void> {
     if (this.#running) throw new ShnError('INVALID_ARGUMENT', 'mesh endpoint is already running');
@@ -162,7 +197,14 @@ export class MeshEndpoint {
         else if (blocked) await new Promise<void>((r) => this.#timer.setTimeout(r, 1));
         else {
           const timeoutMs = options.parkTimeoutMs?.();
-          await bell.wait(hasWork, timeoutMs === undefined ? { unref: options.unref ?? false } : { unref: options.unref ?? false, timeoutMs });
+          const unref = options.unref ?? false;
+          const spin = options.spinMicros;
+          await bell.wait(
+            hasWork,
+            timeoutMs === undefined
+              ? spin === undefined ? { unref } : { unref, spinMicros: spin }
+              : spin === undefined ? { unref, timeoutMs } : { unref, timeoutMs, spinMicros: spin },
+          );
         }
       }
     } finally {

@@ -1,6 +1,7 @@
 import { ShnError, actorName, assertActorId, compose, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   ActorRef,
+  MessageType,
   RuntimeEvent,
   Address,
   AskOptions,
@@ -15,9 +16,11 @@ import type {
   TimerHandle,
 } from '@shn/core';
 import { FrameReader } from '../frame/frame-reader.js';
-import { NO_HEADERS, OutboundEnvelope } from './envelopes.js';
+import { InboundEnvelope, NO_HEADERS, OutboundEnvelope } from './envelopes.js';
+import { compileMessage } from '../frame/schema-codec.js';
+import type { CompiledMessage, SchemaRegistry } from '../frame/schema-codec.js';
 import { FrameWriter } from '../frame/frame-writer.js';
-import { FrameKind, emptyFrame, readFrame, writeFrame } from '../frame/frame.js';
+import { FrameKind, emptyFrame, maxSchemaFrameBytes, readFrame, writeFrame } from '../frame/frame.js';
 import type { FrameFields } from '../frame/frame.js';
 import { tooLarge } from './mesh.js';
 import type { MeshEndpoint } from './mesh.js';
@@ -27,12 +30,24 @@ import type { MeshEndpoint } from './mesh.js';
  */
 export interface RuntimeRef extends ActorRef {
   /**
+   * A tell of a declared message type of this ref's kind: the body is type-checked and crosses as
+   * a fixed-layout frame encoded straight into the ring.
+   * @throws ShnError like `tell`, plus `INVALID_ARGUMENT` if `message` belongs to another kind or
+   * is not declared in the system's `messages`, and `ENCODE_FAILED` naming a field of the wrong type.
+   */
+  tell<B>(message: MessageType<B, unknown>, body: B, options?: SendOptions): 'accepted' | 'full' | 'closed';
+  tell(type: string, body?: unknown, options?: SendOptions): 'accepted' | 'full' | 'closed';
+  /** An ask of a declared message type: resolves with the declared reply type. */
+  ask<B, R>(message: MessageType<B, R>, body: B, options?: AskOptions): Promise<R>;
+  ask<R = unknown>(type: string, body?: unknown, options?: AskOptions): Promise<R>;
+  /**
    * A tell that waits for room: resolves once the message is accepted; while the target's mailbox
    * (or the ring to its shard) is full it retries until `options.deadline` (epoch ms) or
    * `options.timeoutMs` (default: the runtime's ask timeout), then rejects with `MAILBOX_FULL`.
    * Rejects at once with `RUNTIME_CLOSED`, `RUNTIME_FAILED` (shard down for good),
    * `ACTOR_NOT_FOUND`, `INVALID_ARGUMENT`, `ENCODE_FAILED` or `MESSAGE_TOO_LARGE`.
    */
+  send<B>(message: MessageType<B, unknown>, body: B, options?: AskOptions): Promise<void>;
   send(type: string, body?: unknown, options?: AskOptions): Promise<void>;
 }
 
@@ -73,6 +88,8 @@ export interface MessengerOptions {
   readonly isShardDown?: (shard: number) => boolean;
   /** The actor kinds of the loaded system: a tell/ask/ref to any other kind is refused with `ACTOR_NOT_FOUND`. */
   readonly kinds?: ReadonlySet<string>;
+  /** The system's declared message types (for decoding their frames, and to refuse undeclared ones at the call). */
+  readonly schemas?: SchemaRegistry;
   /** Receives the `message-lost` events of messages that could not cross (too large, not encodable). Must not throw. */
   readonly onEvent?: (event: RuntimeEvent) => void;
 }
@@ -104,6 +121,11 @@ export class Messenger {
   readonly #hasSendMw: boolean;
   readonly #hasAskMw: boolean;
   readonly #kinds: ReadonlySet<string> | undefined;
+  readonly #schemas: SchemaRegistry | undefined;
+  /** The schema of the message being sent (set by the typed calls, read by #envelope). */
+  #schema: CompiledMessage | undefined;
+  /** The last kind {@link actorOf} accepted (skips the set lookup for runs of one kind). */
+  #lastKind = '';
   readonly #onEvent: ((event: RuntimeEvent) => void) | undefined;
   #correlation: number;
   /** The caller's own deadline of the envelope being sent (to tell DEADLINE_EXCEEDED from TIMEOUT). */
@@ -126,6 +148,7 @@ export class Messenger {
     this.#hasSendMw = o.middleware.some((m) => m.send);
     this.#hasAskMw = o.middleware.some((m) => m.ask);
     this.#kinds = o.kinds;
+    this.#schemas = o.schemas;
     this.#onEvent = o.onEvent;
     this.#sendChain = compose(o.middleware, 'send', (env) => this.#dispatchTell(env));
     this.#askChain = compose(o.middleware, 'ask', (env) => this.#dispatchAsk(env));
@@ -154,11 +177,12 @@ export class Messenger {
     const actor = actorName(kind, id);
     assertActorId(kind, id);
     const kinds = this.#kinds;
-    if (kinds !== undefined && !kinds.has(kind)) {
+    if (kinds !== undefined && kind !== this.#lastKind && !kinds.has(kind)) {
       throw new ShnError('ACTOR_NOT_FOUND', `no actor kind ${JSON.stringify(kind)} in the system (kinds: ${[...kinds].join(', ')})`, {
         details: { actor },
       });
     }
+    this.#lastKind = kind;
     return actor;
   }
 
@@ -170,12 +194,66 @@ export class Messenger {
       throw new ShnError('INVALID_ARGUMENT', `shard must be in [0, ${this.shards - 1}], got ${String(shard)}`);
     }
     const address: Address = { node: this.node, shard: target, actor };
-    return {
+    const ref = {
       address,
-      tell: (type, body, options) => this.tell(address, type, body, options, from),
-      ask: <R>(type: string, body?: unknown, options?: AskOptions) => this.ask(address, type, body, options, from) as Promise<R>,
-      send: (type, body, options) => this.send(address, type, body, options, from),
+      tell: (type: string | MessageType, body?: unknown, options?: SendOptions) =>
+        typeof type === 'string' ? this.tell(address, type, body, options, from) : this.tellMessage(this.#check(type, kind), address, body, options, from),
+      ask: (type: string | MessageType, body?: unknown, options?: AskOptions) =>
+        typeof type === 'string' ? this.ask(address, type, body, options, from) : this.askMessage(this.#check(type, kind), address, body, options, from),
+      send: (type: string | MessageType, body?: unknown, options?: AskOptions) =>
+        typeof type === 'string' ? this.send(address, type, body, options, from) : this.sendMessage(this.#check(type, kind), address, body, options, from),
     };
+    return ref as RuntimeRef;
+  }
+
+  /**
+   * The compiled form of a declared message type, checked against the system (and `kind`).
+   * @throws ShnError `INVALID_ARGUMENT` for a message type of another kind or one the system does not declare.
+   */
+  #check(message: MessageType, kind: string | undefined): CompiledMessage {
+    const c = compileMessage(message);
+    if (kind !== undefined && c.kind !== kind) {
+      throw new ShnError('INVALID_ARGUMENT', `message ${c.kind}/${c.type} goes to kind ${c.kind}, not ${kind}`);
+    }
+    if (this.#schemas !== undefined && !this.#schemas.has(message)) {
+      throw new ShnError('INVALID_ARGUMENT', `message ${c.kind}/${c.type} is not declared in the system's messages (add its protocol to defineSystem({ messages: [...] }))`);
+    }
+    return c;
+  }
+
+  /** Checks `message` (see {@link RuntimeRef}) and returns it compiled. Throws `INVALID_ARGUMENT`. */
+  compiled(message: MessageType): CompiledMessage {
+    return this.#check(message, undefined);
+  }
+
+  /** A tell of the declared message `c` to `to`. */
+  tellMessage(c: CompiledMessage, to: Address, body: unknown, options: SendOptions | undefined, from?: Address): 'accepted' | 'full' | 'closed' {
+    this.#schema = c;
+    try {
+      return this.tell(to, c.type, body, options, from);
+    } finally {
+      this.#schema = undefined;
+    }
+  }
+
+  /** An ask of the declared message `c` to `to`. */
+  askMessage(c: CompiledMessage, to: Address, body: unknown, options: AskOptions | undefined, from?: Address): Promise<unknown> {
+    this.#schema = c;
+    try {
+      return this.ask(to, c.type, body, options, from);
+    } finally {
+      this.#schema = undefined;
+    }
+  }
+
+  /** An awaitable send of the declared message `c` to `to`. */
+  sendMessage(c: CompiledMessage, to: Address, body: unknown, options: AskOptions | undefined, from?: Address): Promise<void> {
+    this.#schema = c;
+    try {
+      return this.send(to, c.type, body, options, from);
+    } finally {
+      this.#schema = undefined;
+    }
   }
 
   /** The awaitable send of {@link RuntimeRef.send}, to `to`. */
@@ -192,15 +270,19 @@ export class Messenger {
     if (!(timeoutMs >= 0)) return Promise.reject(new ShnError('INVALID_ARGUMENT', `timeoutMs must be >= 0, got ${String(timeoutMs)}`));
     const started = this.#clock.now();
     const deadline = Math.min(options?.deadline ?? Infinity, started + timeoutMs);
+    const schema = this.#schema;
     return new Promise<void>((resolve, reject) => {
       let attempts = 0;
       const retry = (): void => {
         let res: 'accepted' | 'full' | 'closed';
+        this.#schema = schema;
         try {
           res = this.tell(to, type, body, options, from);
         } catch (e) {
           reject(toShnError(e, 'INVALID_ARGUMENT'));
           return;
+        } finally {
+          this.#schema = undefined;
         }
         if (res === 'accepted') resolve();
         else if (res === 'closed') reject(this.#closedError(to, type));
@@ -311,6 +393,7 @@ export class Messenger {
       correlationId,
       this.#mesh.self,
       ++this.#seq,
+      this.#schema,
     );
   }
 
@@ -362,11 +445,23 @@ export class Messenger {
     f.from = env.from?.actor;
     f.headers = env.headers;
     f.body = env.body;
-    const w = this.#writer;
-    w.reset();
-    writeFrame(w, f);
-    f.body = undefined;
-    return this.#mesh.send(env.to.shard + 1, w);
+    const to = env.to.shard + 1;
+    const schema = env instanceof OutboundEnvelope ? env.schema : undefined;
+    f.schema = schema;
+    try {
+      if (schema !== undefined) {
+        // A declared type: encode straight into the ring when its worst case fits a frame.
+        const max = maxSchemaFrameBytes(f);
+        if (max <= this.#mesh.maxFrameSize(to)) return this.#mesh.sendInPlace(to, f, max);
+      }
+      const w = this.#writer;
+      w.reset();
+      writeFrame(w, f);
+      return this.#mesh.send(to, w);
+    } finally {
+      f.body = undefined;
+      f.schema = undefined;
+    }
   }
 
   /**
@@ -387,6 +482,7 @@ export class Messenger {
     f.deadline = undefined;
     f.headers = undefined;
     f.from = undefined;
+    f.schema = about instanceof InboundEnvelope ? InboundEnvelope.schema(about) : undefined;
     const w = this.#writer;
     w.reset();
     const limit = this.#mesh.maxFrameSize(to);
@@ -400,6 +496,7 @@ export class Messenger {
       const why = new ShnError(err.code, `the reply could not be sent: ${err.message}`, err.details === undefined ? {} : { details: err.details });
       this.#lost(about?.to ?? { node: this.node, shard: this.#mesh.self - 1, actor: 'unknown/unknown' }, about?.type ?? 'reply', String(correlation), why);
       f.kind = FrameKind.ReplyError;
+      f.schema = undefined;
       f.body = why;
       w.reset();
       writeFrame(w, f);
@@ -410,13 +507,14 @@ export class Messenger {
       }
     }
     f.body = undefined;
+    f.schema = undefined;
     return this.#mesh.send(to, w, true);
   }
 
   /** Decodes a frame into a reused object (copy what you keep before the next decode). Throws `DECODE_FAILED`. */
   decode(bytes: Uint8Array, offset: number, length: number): FrameFields {
     this.#reader.reset(bytes, offset, length);
-    return readFrame(this.#reader, this.#decoded);
+    return readFrame(this.#reader, this.#decoded, this.#schemas);
   }
 
   /** Settles the ask `correlation` (unknown ids are stale replies and are ignored). */

@@ -22,6 +22,8 @@ export interface ShardSupervisorOptions {
   readonly journals: readonly SharedArrayBuffer[];
   readonly stats: SharedArrayBuffer;
   readonly defaultAskTimeoutMs: number;
+  /** µs a parked shard polls before it sleeps (undefined: the Doorbell's default). */
+  readonly spinMicros: number | undefined;
   readonly restart?: ShardRestartOptions;
   readonly execArgv?: readonly string[];
   readonly clock: Clock;
@@ -140,6 +142,7 @@ export class ShardSupervisor {
       stats: o.stats,
       generation: slot.generation,
       defaultAskTimeoutMs: o.defaultAskTimeoutMs,
+      spinMicros: o.spinMicros,
     };
     const worker = new Worker(WORKER_ENTRY, {
       workerData: data,
@@ -263,7 +266,7 @@ export class ShardSupervisor {
       const reader = new FrameReader(bytes);
       let f;
       try {
-        f = readFrame(reader, emptyFrame());
+        f = readFrame(reader, emptyFrame(), undefined, true);
       } catch {
         o.emit({ type: 'message-lost', shard: slot.shard, at, reason: 'an undecodable frame was in flight when the shard crashed' });
         return;

@@ -15,6 +15,8 @@ export interface ShardWorkerData {
   /** Incremented on every restart; seeds the correlation ids so stale replies never match. */
   readonly generation: number;
   readonly defaultAskTimeoutMs: number;
+  /** µs a parked shard polls before it sleeps (undefined: the Doorbell's default). */
+  readonly spinMicros: number | undefined;
 }
 
 /** Messages a shard thread posts to the main thread. */
