@@ -20,8 +20,10 @@ export type FieldType =
 /** The fields of a record (or a message body), by name. */
 export type RecordFields = Readonly<Record<string, FieldType>>;
 
-/** The TypeScript type of a value of field type `F`. */
-export type Infer<F> = F extends { readonly kind: 'string' }
+/** The TypeScript type of a value of field type `F` (`unknown` for the wide `FieldType` itself). */
+export type Infer<F> = [FieldType] extends [F]
+  ? unknown
+  : F extends { readonly kind: 'string' }
   ? string
   : F extends { readonly kind: 'bytes' }
     ? Uint8Array
@@ -44,7 +46,7 @@ type RequiredKeys<R> = Exclude<keyof R, OptionalKeys<R>>;
 type Flatten<T> = { [K in keyof T]: T[K] };
 
 /** The TypeScript type of a record with fields `R`: optional fields may be left out. */
-export type InferRecord<R> = Flatten<{ [K in RequiredKeys<R>]: Infer<R[K]> } & { [K in OptionalKeys<R>]?: Infer<R[K]> }>;
+export type InferRecord<R> = [RecordFields] extends [R] ? Record<string, unknown> : Flatten<{ [K in RequiredKeys<R>]: Infer<R[K]> } & { [K in OptionalKeys<R>]?: Infer<R[K]> }>;
 
 /** Most levels of nested records, arrays and optionals in one declaration. */
 export const MAX_SCHEMA_DEPTH = 16;
@@ -114,6 +116,7 @@ export const t = Object.freeze({
   /** `of` or `undefined`. @throws ShnError `INVALID_ARGUMENT` for a bad field type. */
   optional<F extends FieldType>(of: F): { readonly kind: 'optional'; readonly of: F } {
     checkField(of, 'optional', 1);
+    if (of.kind === 'optional') throw new ShnError('INVALID_ARGUMENT', 'optional(optional(...)) is not allowed');
     return Object.freeze({ kind: 'optional' as const, of });
   },
   /** An array of `of`. @throws ShnError `INVALID_ARGUMENT` for a bad field type. */

@@ -28,7 +28,12 @@ interface Compiled {
   readonly write: Write;
   readonly read: Read;
   readonly max: Max;
+  /** The fewest bytes a value takes (bounds array counts when decoding). */
+  readonly min: number;
 }
+
+/** Most items of an array whose items may take no bytes at all (arrays of empty records). */
+const MAX_ZERO_WIDTH_ITEMS = 1 << 16;
 
 /** A message type compiled for ring frames. */
 export interface CompiledMessage {
@@ -59,6 +64,7 @@ function compileField(f: FieldType, path: string): Compiled {
         },
         read: (r) => r.str(),
         max: (v) => (typeof v === 'string' ? 4 + 3 * v.length : 0),
+        min: 4,
       };
     case 'bytes':
       return {
@@ -68,6 +74,7 @@ function compileField(f: FieldType, path: string): Compiled {
         },
         read: (r) => r.blob(),
         max: (v) => (v instanceof Uint8Array ? 4 + v.length : 0),
+        min: 4,
       };
     case 'int':
       return {
@@ -77,6 +84,7 @@ function compileField(f: FieldType, path: string): Compiled {
         },
         read: (r) => r.i32(),
         max: () => 4,
+        min: 4,
       };
     case 'float':
       return {
@@ -86,6 +94,7 @@ function compileField(f: FieldType, path: string): Compiled {
         },
         read: (r) => r.f64(),
         max: () => 8,
+        min: 8,
       };
     case 'bool':
       return {
@@ -99,6 +108,7 @@ function compileField(f: FieldType, path: string): Compiled {
           return b === 1;
         },
         max: () => 1,
+        min: 1,
       };
     case 'optional': {
       const inner = compileField(f.of, path);
@@ -117,6 +127,7 @@ function compileField(f: FieldType, path: string): Compiled {
           return inner.read(r);
         },
         max: (v) => (v === undefined ? 1 : 1 + inner.max(v)),
+        min: 1,
       };
     }
     case 'array': {
@@ -124,12 +135,13 @@ function compileField(f: FieldType, path: string): Compiled {
       return {
         write: (w, v) => {
           if (!Array.isArray(v)) throw bad(path, 'an array', v);
+          if (item.min === 0 && v.length > MAX_ZERO_WIDTH_ITEMS) throw bad(path, `an array of at most ${MAX_ZERO_WIDTH_ITEMS} empty records`, v);
           w.u32(v.length);
           for (let i = 0; i < v.length; i++) item.write(w, v[i]);
         },
         read: (r) => {
           const n = r.u32();
-          if (n > r.end - r.pos) throw new ShnError('DECODE_FAILED', `field ${path}: array of ${n} items exceeds the frame`);
+          if (item.min === 0 ? n > MAX_ZERO_WIDTH_ITEMS : n * item.min > r.end - r.pos) throw new ShnError('DECODE_FAILED', `field ${path}: array of ${n} items exceeds the frame`);
           const out = new Array<unknown>(n);
           for (let i = 0; i < n; i++) out[i] = item.read(r);
           return out;
@@ -140,6 +152,7 @@ function compileField(f: FieldType, path: string): Compiled {
           for (let i = 0; i < v.length; i++) n += item.max(v[i]);
           return n;
         },
+        min: 4,
       };
     }
     case 'record':
@@ -157,6 +170,8 @@ function compileRecord(fields: RecordFields, path: string): Compiled {
   const reads = parts.map((p) => p.read);
   const maxes = parts.map((p) => p.max);
   const what = path === '' ? 'the body' : `field ${path}`;
+  let min = 0;
+  for (const p of parts) min += p.min;
   return {
     write: (w, v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
@@ -177,6 +192,7 @@ function compileRecord(fields: RecordFields, path: string): Compiled {
       for (let i = 0; i < n; i++) s += (maxes[i] as Max)(o[names[i] as string]);
       return s;
     },
+    min,
   };
 }
 
