@@ -161,6 +161,9 @@ export class HostState {
   drainWaiter: (() => void) | undefined;
   shutdownPromise: Promise<void> | undefined;
 
+  /** The last per-shard cell addressed, and its kind's `kind/` prefix (see the ready queue's deliver). */
+  lastShardCell: ActorCell | undefined;
+  lastShardPrefix = '';
   /** The parts, wired by the facade right after construction. */
   turns!: ReadyQueuePart;
   supervisor!: SupervisorPart;
@@ -272,7 +275,10 @@ export class HostState {
     }
     const cellName = kind.mode === 'per-shard' ? (this.shardNames.get(kindName) as string) : name;
     const existing = this.cells.get(cellName);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (kind.mode === 'per-shard') this.rememberShardCell(kindName, existing);
+      return existing;
+    }
     if (this.tombstones.size > 0) {
       const gone = this.tombstones.get(cellName);
       if (gone !== undefined) {
@@ -282,9 +288,16 @@ export class HostState {
         });
       }
     }
-    return kind.mode === 'per-shard'
-      ? this.createCell(kind, cellName, String(this.shard), undefined)
-      : this.createCell(kind, name, name.slice(slash + 1), undefined);
+    if (kind.mode !== 'per-shard') return this.createCell(kind, name, name.slice(slash + 1), undefined);
+    const cell = this.createCell(kind, cellName, String(this.shard), undefined);
+    this.rememberShardCell(kindName, cell);
+    return cell;
+  }
+
+  /** The per-shard cell the ready queue checks first for an address it has no cell of. */
+  rememberShardCell(kindName: string, cell: ActorCell): void {
+    this.lastShardPrefix = `${kindName}/`;
+    this.lastShardCell = cell;
   }
 
   createCell(kind: ResolvedActorKind, name: string, id: string, parent: ActorCell | undefined): ActorCell {

@@ -42,6 +42,11 @@ export class ReadyQueue implements ReadyQueuePart {
     const actor = (env as Partial<Envelope> | null | undefined)?.to?.actor;
     let cell = typeof actor === 'string' ? this.h.cells.get(actor) : undefined;
     if (cell === undefined) {
+      // Every id of a per-shard kind goes to one cell: remember the last one (no lookup, no slice per message).
+      const last = this.h.lastShardCell;
+      if (last !== undefined && last.status !== 'dead' && (actor as string).startsWith(this.h.lastShardPrefix)) cell = last;
+    }
+    if (cell === undefined) {
       const target = this.h.resolveTarget(actor);
       if (!(target instanceof ActorCell)) {
         this.h.refuse(env, reply, target);

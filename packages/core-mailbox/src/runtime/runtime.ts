@@ -310,10 +310,10 @@ class ShardRuntime implements Runtime {
     if (typeof kind !== 'string') {
       const c = this.#messenger.compiled(kind);
       const actor = this.#messenger.actorOf(c.kind, id);
-      return this.#messenger.tellMessage(c, { node: this.node, shard: this.#messenger.shardOf(actor), actor }, type, body as SendOptions | undefined);
+      return this.#messenger.tellMessageTo(c, this.#messenger.shardOf(actor), actor, type, body as SendOptions | undefined);
     }
     const actor = this.#messenger.actorOf(kind, id);
-    return this.#messenger.tell({ node: this.node, shard: this.#messenger.shardOf(actor), actor }, type as string, body, options);
+    return this.#messenger.tellTo(this.#messenger.shardOf(actor), actor, type as string, body, options);
   }
 
   send(kind: string | MessageType, id: string, type?: unknown, body?: unknown, options?: AskOptions): Promise<void> {

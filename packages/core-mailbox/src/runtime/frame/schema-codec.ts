@@ -226,6 +226,8 @@ export function compileMessage(message: MessageType): CompiledMessage {
 /** The declared message types of a system, by id: how a thread decodes schema frames. */
 export class SchemaRegistry {
   readonly #byId = new Map<number, CompiledMessage>();
+  #lastId = -1;
+  #last: CompiledMessage | undefined;
 
   /** @throws ShnError `INVALID_ARGUMENT` for a malformed `messages` list. */
   constructor(messages: readonly unknown[] | undefined) {
@@ -234,7 +236,13 @@ export class SchemaRegistry {
 
   /** The compiled message of `id`, or undefined. */
   get(id: number): CompiledMessage | undefined {
-    return this.#byId.get(id);
+    if (id === this.#lastId) return this.#last;
+    const c = this.#byId.get(id);
+    if (c !== undefined) {
+      this.#lastId = id;
+      this.#last = c;
+    }
+    return c;
   }
 
   /** True if `message` is declared in this system (same id and kind/type). */

@@ -52,6 +52,8 @@ export interface RuntimeRef extends ActorRef {
 }
 
 const ACCEPTED: Promise<void> = Promise.resolve();
+/** Ids shorter than this cannot exceed the wire limit with any valid kind (3 bytes per unit, worst case). */
+const SHORT_ID = 16_000;
 /** Immediate retries of an awaitable send before it falls back to 1 ms timers. */
 const IMMEDIATE_RETRIES = 4;
 
@@ -126,6 +128,9 @@ export class Messenger {
   #schema: CompiledMessage | undefined;
   /** The last kind {@link actorOf} accepted (skips the set lookup for runs of one kind). */
   #lastKind = '';
+  /** The last declared message type checked (and its compiled form): runs of one type skip the lookups. */
+  #lastMessage: MessageType | undefined;
+  #lastCompiled: CompiledMessage | undefined;
   readonly #onEvent: ((event: RuntimeEvent) => void) | undefined;
   #correlation: number;
   /** The caller's own deadline of the envelope being sent (to tell DEADLINE_EXCEEDED from TIMEOUT). */
@@ -174,6 +179,7 @@ export class Messenger {
    * `ACTOR_NOT_FOUND` (a kind the system does not define).
    */
   actorOf(kind: string, id: string): string {
+    if (kind === this.#lastKind && typeof id === 'string' && id.length !== 0 && id.length < SHORT_ID) return `${kind}/${id}`;
     const actor = actorName(kind, id);
     assertActorId(kind, id);
     const kinds = this.#kinds;
@@ -211,6 +217,7 @@ export class Messenger {
    * @throws ShnError `INVALID_ARGUMENT` for a message type of another kind or one the system does not declare.
    */
   #check(message: MessageType, kind: string | undefined): CompiledMessage {
+    if (message === this.#lastMessage && kind === undefined) return this.#lastCompiled as CompiledMessage;
     const c = compileMessage(message);
     if (kind !== undefined && c.kind !== kind) {
       throw new ShnError('INVALID_ARGUMENT', `message ${c.kind}/${c.type} goes to kind ${c.kind}, not ${kind}`);
@@ -218,6 +225,8 @@ export class Messenger {
     if (this.#schemas !== undefined && !this.#schemas.has(message)) {
       throw new ShnError('INVALID_ARGUMENT', `message ${c.kind}/${c.type} is not declared in the system's messages (add its protocol to defineSystem({ messages: [...] }))`);
     }
+    this.#lastMessage = message;
+    this.#lastCompiled = c;
     return c;
   }
 
@@ -227,6 +236,16 @@ export class Messenger {
   }
 
   /** A tell of the declared message `c` to `to`. */
+  /** {@link tellTo} of the declared message `c`. */
+  tellMessageTo(c: CompiledMessage, shard: number, actor: string, body: unknown, options: SendOptions | undefined): 'accepted' | 'full' | 'closed' {
+    this.#schema = c;
+    try {
+      return this.tellTo(shard, actor, c.type, body, options);
+    } finally {
+      this.#schema = undefined;
+    }
+  }
+
   tellMessage(c: CompiledMessage, to: Address, body: unknown, options: SendOptions | undefined, from?: Address): 'accepted' | 'full' | 'closed' {
     this.#schema = c;
     try {
@@ -342,6 +361,44 @@ export class Messenger {
     }
   }
 
+  /**
+   * {@link tell} to `actor` on `shard` (both already validated). With no send middleware and a
+   * target on another thread, the frame is filled and encoded directly: no Address and no
+   * envelope object per message.
+   */
+  tellTo(shard: number, actor: string, type: string, body: unknown, options: SendOptions | undefined): 'accepted' | 'full' | 'closed' {
+    if (this.#hasSendMw || (this.#local !== undefined && shard === this.#mesh.self - 1)) {
+      return this.tell({ node: this.node, shard, actor }, type, body, options);
+    }
+    if (this.#isClosed() || this.#isShardDown(shard)) return 'closed';
+    checkType(type);
+    const priority = options?.priority;
+    if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
+      throw new ShnError('INVALID_ARGUMENT', `priority must be an integer in [0, 255], got ${String(priority)}`);
+    }
+    const f = this.#frame;
+    f.kind = FrameKind.Tell;
+    f.priority = priority ?? 0;
+    f.correlation = 0;
+    f.seq = ++this.#seq;
+    f.sender = this.#mesh.self;
+    f.shard = shard;
+    f.deadline = options?.deadline;
+    f.type = type;
+    f.actor = actor;
+    f.from = undefined;
+    f.headers = options?.headers ?? NO_HEADERS;
+    f.body = body;
+    f.schema = this.#schema;
+    try {
+      return this.#sendFrame(shard + 1) ? 'accepted' : 'full';
+    } catch (e) {
+      const err = toShnError(e, 'INVALID_ARGUMENT');
+      if (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'ENCODE_FAILED') this.#lost({ node: this.node, shard, actor }, type, undefined, err);
+      throw err;
+    }
+  }
+
   /** Request/reply to `to`; see {@link ActorRef.ask}. */
   ask(to: Address, type: string, body: unknown, options: AskOptions | undefined, from?: Address): Promise<unknown> {
     if (this.#isClosed()) return Promise.reject(new ShnError('RUNTIME_CLOSED', 'runtime is closed'));
@@ -445,9 +502,14 @@ export class Messenger {
     f.from = env.from?.actor;
     f.headers = env.headers;
     f.body = env.body;
-    const to = env.to.shard + 1;
-    const schema = env instanceof OutboundEnvelope ? env.schema : undefined;
-    f.schema = schema;
+    f.schema = env instanceof OutboundEnvelope ? env.schema : undefined;
+    return this.#sendFrame(env.to.shard + 1);
+  }
+
+  /** Encodes the frame in {@link #frame} towards thread `to` (in place for a declared type); clears its body. */
+  #sendFrame(to: number): boolean {
+    const f = this.#frame;
+    const schema = f.schema;
     try {
       if (schema !== undefined) {
         // A declared type: encode straight into the ring when its worst case fits a frame.
