@@ -197,6 +197,7 @@ class ShardRuntime implements Runtime {
       stats: createStats(shards + 1),
       defaultAskTimeoutMs: askTimeoutMs,
       spinMicros: options.spinMicros ?? (shards + 1 > availableParallelism() ? 0 : undefined),
+      adaptiveSpin: options.spinMicros === undefined,
       ...(options.restart === undefined ? {} : { restart: options.restart }),
       ...(options.execArgv === undefined ? {} : { execArgv: options.execArgv }),
       clock: this.#clock,
@@ -242,7 +243,10 @@ class ShardRuntime implements Runtime {
   }
 
   async start(): Promise<void> {
-    this.#loop = this.#mesh.run(this.#onFrame, this.#spinMicros === undefined ? { unref: true } : { unref: true, spinMicros: this.#spinMicros });
+    this.#loop = this.#mesh.run(this.#onFrame, {
+      unref: true,
+      ...(this.#spinMicros === undefined ? { adaptiveSpin: this.#options.spinMicros === undefined } : { spinMicros: this.#spinMicros }),
+    });
     const started = this.#supervisor.startAll();
     const timeoutMs = this.#options.startupTimeoutMs ?? 30_000;
     let handle: ReturnType<Timer['setTimeout']> | undefined;

@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     onBatch,
     parkTimeoutMs: () => (draining ? 5 : undefined),
     ...(data.spinMicros === undefined ? {} : { spinMicros: data.spinMicros }),
+    adaptiveSpin: data.adaptiveSpin,
   });
   await host.shutdown({ timeoutMs: Math.max(0, drainDeadline - systemClock.now()) });
   onBatch();

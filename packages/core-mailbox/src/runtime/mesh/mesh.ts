@@ -1,6 +1,6 @@
 import { ShnError, systemTimer } from '@shn/core';
 import type { Timer } from '@shn/core';
-import { Doorbell, SpscRing } from '../../ring/index.js';
+import { DOORBELL_DEFAULT_SPIN_MICROS, Doorbell, SpscRing } from '../../ring/index.js';
 import { FrameWriter } from '../frame/frame-writer.js';
 import { writeFrame } from '../frame/frame.js';
 import type { FrameFields } from '../frame/frame.js';
@@ -34,6 +34,11 @@ export function createMesh(threads: number, ringCapacity: number): MeshLayout {
  * as lost instead of redelivering it.
  */
 export type FrameHandler = (from: number, bytes: Uint8Array, offset: number, length: number, begin: () => void) => boolean;
+
+/** Polls in a row that found nothing before an adaptive endpoint parks at once. */
+export const SPIN_FAILURES_BEFORE_PARKING = 4;
+/** An adaptive endpoint that parks at once still polls fully once every this many parks (a power of two). */
+export const SPIN_PROBE_EVERY = 64;
 
 /** Frames drained from one ring before moving on to the next (fairness). */
 const BATCH = 256;
@@ -181,12 +186,25 @@ export class MeshEndpoint {
       parkTimeoutMs?: () => number | undefined;
       /** µs to poll before parking (default the Doorbell's); 0 parks at once, as when threads outnumber cores. */
       spinMicros?: number;
+      /**
+       * Adapt the polling to what it achieves: after {@link SPIN_FAILURES_BEFORE_PARKING} polls in a row
+       * that found nothing (a loaded machine, where polling only steals the sender's core, or an idle
+       * thread), park at once, and probe with one full poll every {@link SPIN_PROBE_EVERY} parks;
+       * a poll that finds work restores polling. Decided per park, never per message.
+       */
+      adaptiveSpin?: boolean;
     } = {},
   ): Promise<void> {
     if (this.#running) throw new ShnError('INVALID_ARGUMENT', 'mesh endpoint is already running');
     this.#running = true;
     const hasWork = (): boolean => this.#stopped || this.hasWork();
     const bell = this.#bells[this.self] as Doorbell;
+    const maxSpin = options.spinMicros ?? DOORBELL_DEFAULT_SPIN_MICROS;
+    const adaptive = options.adaptiveSpin === true && maxSpin > 0;
+    const unref = options.unref ?? false;
+    let spin = maxSpin;
+    let failures = 0;
+    let parks = 0;
     try {
       while (!this.#stopped) {
         const did = this.pollOnce(handler);
@@ -197,14 +215,17 @@ export class MeshEndpoint {
         else if (blocked) await new Promise<void>((r) => this.#timer.setTimeout(r, 1));
         else {
           const timeoutMs = options.parkTimeoutMs?.();
-          const unref = options.unref ?? false;
-          const spin = options.spinMicros;
-          await bell.wait(
-            hasWork,
-            timeoutMs === undefined
-              ? spin === undefined ? { unref } : { unref, spinMicros: spin }
-              : spin === undefined ? { unref, timeoutMs } : { unref, timeoutMs, spinMicros: spin },
-          );
+          const spinMicros = spin > 0 || !adaptive ? spin : (++parks & (SPIN_PROBE_EVERY - 1)) === 0 ? maxSpin : 0;
+          const reason = await bell.wait(hasWork, timeoutMs === undefined ? { unref, spinMicros } : { unref, timeoutMs, spinMicros });
+          if (adaptive && spinMicros > 0) {
+            if (reason === 'work') {
+              spin = maxSpin;
+              failures = 0;
+            } else if (++failures >= SPIN_FAILURES_BEFORE_PARKING) {
+              spin = 0;
+              failures = 0;
+            }
+          }
         }
       }
     } finally {

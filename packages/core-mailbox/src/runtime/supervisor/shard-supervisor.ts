@@ -24,6 +24,8 @@ export interface ShardSupervisorOptions {
   readonly defaultAskTimeoutMs: number;
   /** µs a parked shard polls before it sleeps (undefined: the Doorbell's default). */
   readonly spinMicros: number | undefined;
+  /** Let shards adapt their polling (see MeshEndpoint.run). */
+  readonly adaptiveSpin: boolean;
   readonly restart?: ShardRestartOptions;
   readonly execArgv?: readonly string[];
   readonly clock: Clock;
@@ -143,6 +145,7 @@ export class ShardSupervisor {
       generation: slot.generation,
       defaultAskTimeoutMs: o.defaultAskTimeoutMs,
       spinMicros: o.spinMicros,
+      adaptiveSpin: o.adaptiveSpin,
     };
     const worker = new Worker(WORKER_ENTRY, {
       workerData: data,

@@ -17,6 +17,8 @@ export interface ShardWorkerData {
   readonly defaultAskTimeoutMs: number;
   /** µs a parked shard polls before it sleeps (undefined: the Doorbell's default). */
   readonly spinMicros: number | undefined;
+  /** Adapt the polling to what it achieves (default runtime behaviour; off with an explicit spinMicros). */
+  readonly adaptiveSpin: boolean;
 }
 
 /** Messages a shard thread posts to the main thread. */
