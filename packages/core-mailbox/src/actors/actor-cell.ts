@@ -75,8 +75,6 @@ export class ActorCell {
   saving = false;
   /** Checkpoints: the newest snapshot taken while a save was in flight. */
   pendingSnapshot: Uint8Array | undefined;
-  /** Bytes restored into the current incarnation (0 if it started empty); for tests and admin. */
-  restoredBytes = 0;
 
   constructor(
     name: string,

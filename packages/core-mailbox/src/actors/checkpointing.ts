@@ -48,7 +48,6 @@ export class Checkpointing implements CheckpointPart {
     }
     try {
       behavior.restore?.(bytes);
-      cell.restoredBytes = bytes.length;
       return behavior;
     } catch (e) {
       this.h.log.error('actor restore failed; the actor starts empty', { actor: cell.name, bytes: bytes.length, error: errorText(e) });
