@@ -25,6 +25,10 @@ function post(msg: ShardToMain): void {
   port?.postMessage(msg);
 }
 
+/** Journal slot marks of an inbound envelope: not journaled yet, and finished. */
+const PENDING = -1;
+const FINISHED = -2;
+
 /** The default `logger` slot: JSON lines on this thread's stderr at level `info`. */
 function defaultLogger(): Logger {
   return createLineLogger({ level: 'info', write: (line) => void process.stderr.write(line), clock: systemClock });
@@ -97,7 +101,9 @@ async function main(): Promise<void> {
   /** One shared completion callback for every message (no closure per message). */
   const finished = (error: ShnError | undefined, result: unknown, done: Envelope): void => {
     if (!(done instanceof InboundEnvelope)) return;
-    journal.done(InboundEnvelope.slot(done));
+    const slot = InboundEnvelope.slot(done);
+    if (slot >= 0) journal.done(slot);
+    InboundEnvelope.setSlot(done, FINISHED);
     if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result, done);
     else if (error !== undefined && error.code !== 'ACTOR_FAILED') {
       // A tell that could not run (unknown kind, deadline passed, actor gone): report, never drop silently.
@@ -141,16 +147,16 @@ async function main(): Promise<void> {
       f.schema,
     );
     begin();
-    InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
     const r = host.deliverNow(env, finished);
-    if (r === 'full') {
-      journal.done(InboundEnvelope.slot(env));
-      return false;
-    }
+    if (r === 'full') return false;
     if (r === 'closed') {
-      journal.done(InboundEnvelope.slot(env));
       if (isAsk) reply(from, f.correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
+      return true;
     }
+    // Journal only what is still pending (queued, or awaiting an async receive) once the frame
+    // leaves the ring: until then the ring's in-flight cursor (begin) reports it if the thread dies,
+    // and a message that finished synchronously needs no entry at all.
+    if (InboundEnvelope.slot(env) === PENDING) InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
     return true;
   };
 
