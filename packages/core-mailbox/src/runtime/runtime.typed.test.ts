@@ -51,6 +51,12 @@ for (const shards of [1, 2]) {
       await expect(rt.ask(store.wrongReply, 'a', {})).rejects.toMatchObject({ code: 'ENCODE_FAILED', message: expect.stringContaining('field reply must be a 32-bit integer') });
     });
 
+    it('a declared body whose worst case exceeds a frame but whose real size fits goes the buffered way', async () => {
+      const key = 'k'.repeat(200_000); // worst case 3 bytes per unit (600 kB) > the 512 kB frame; ASCII: 200 kB
+      expect(rt.tell(store.put, 'big', { key, value: bytes('fits') })).toBe('accepted');
+      expect(new TextDecoder().decode(await rt.ask(store.get, 'big', { key }))).toBe('fits');
+    });
+
     it('a large declared body that exceeds a frame is MESSAGE_TOO_LARGE at the call', () => {
       expect(() => rt.tell(store.put, 'a', { key: 'big', value: new Uint8Array(700_000) })).toThrowError(expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }));
     });
