@@ -390,6 +390,7 @@ export class Messenger {
     f.headers = options?.headers ?? NO_HEADERS;
     f.body = body;
     f.schema = this.#schema;
+    this.#schema = undefined;
     try {
       return this.#sendFrame(shard + 1) ? 'accepted' : 'full';
     } catch (e) {
@@ -439,6 +440,9 @@ export class Messenger {
     if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
       throw new ShnError('INVALID_ARGUMENT', `priority must be an integer in [0, 255], got ${String(priority)}`);
     }
+    // Taken once: a send made inside middleware (or an actor) during this call is not of this type.
+    const schema = this.#schema;
+    this.#schema = undefined;
     return new OutboundEnvelope(
       to,
       from,
@@ -450,7 +454,7 @@ export class Messenger {
       correlationId,
       this.#mesh.self,
       ++this.#seq,
-      this.#schema,
+      schema,
     );
   }
 
