@@ -274,3 +274,23 @@ describe('removed for good', () => {
     expect(await ask(host, 'flaky/2', 'ping')).toBe('ok');
   });
 });
+
+describe('onDone: one completion callback for envelopes without their own reply', () => {
+  it('is called once per envelope with its result or error, instead of a message-lost event', async () => {
+    const done: { type: string; error: string | undefined; result: unknown }[] = [];
+    const { host, events } = testHost({
+      kinds: { r: { factory: recorder([]) } },
+      onDone: (error, result, env) => done.push({ type: env.type, error: error?.code, result }),
+    });
+    expect(host.deliverNow(envelope('r/1', 'n', 1))).toBe('accepted');
+    expect(host.deliver(envelope('nokind/1', 'lost'))).toBe('accepted');
+    expect(host.deliver(envelope('r/1', 'late', undefined, { deadline: 1 }))).toBe('accepted');
+    await ask(host, 'r/1', 'flush');
+    expect(done).toEqual([
+      { type: 'n', error: undefined, result: 1 },
+      { type: 'lost', error: 'ACTOR_NOT_FOUND', result: undefined },
+      { type: 'late', error: 'DEADLINE_EXCEEDED', result: undefined },
+    ]);
+    expect(events.filter((e) => e.type === 'message-lost')).toEqual([]);
+  });
+});

@@ -42,7 +42,7 @@ export class HostShutdown implements DrainPart {
     if (rq !== undefined) {
       for (let env = rq.pop(); env !== undefined; env = rq.pop()) {
         this.h.queued--;
-        const reply = this.h.runQueueReplies.get(env);
+        const reply = this.h.runQueueReplies.get(env) ?? this.h.onDone;
         this.h.runQueueReplies.delete(env);
         this.h.lose(env, reply, closed(env), true);
       }
@@ -65,7 +65,7 @@ export class HostShutdown implements DrainPart {
       for (let item = cell.mailbox.poll(); item !== undefined; item = cell.mailbox.poll()) {
         this.h.queued--;
         const env = item instanceof QueuedAsk ? item.env : item;
-        this.h.lose(env, item instanceof QueuedAsk ? item.reply : undefined, closed(env), true);
+        this.h.lose(env, item instanceof QueuedAsk ? item.reply : this.h.onDone, closed(env), true);
       }
     }
 

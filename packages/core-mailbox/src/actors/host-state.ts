@@ -164,6 +164,8 @@ export class HostState {
   /** The last per-shard cell addressed, and its kind's `kind/` prefix (see the ready queue's deliver). */
   lastShardCell: ActorCell | undefined;
   lastShardPrefix = '';
+  /** The completion callback of envelopes delivered without a reply of their own (see ActorHostOptions.onDone). */
+  readonly onDone: ReplyFn | undefined;
   /** The parts, wired by the facade right after construction. */
   turns!: ReadyQueuePart;
   supervisor!: SupervisorPart;
@@ -225,6 +227,8 @@ export class HostState {
       throw new ShnError('INVALID_ARGUMENT', 'checkpoints must be { load(actor), save(actor, bytes), shouldSave? }');
     }
     this.checkpoints = cp;
+    if (options.onDone !== undefined && typeof options.onDone !== 'function') throw new ShnError('INVALID_ARGUMENT', 'onDone must be a function');
+    this.onDone = options.onDone;
     this.contextHost = {
       clock: this.clock,
       timer: this.timer,

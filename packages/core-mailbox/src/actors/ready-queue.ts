@@ -49,7 +49,7 @@ export class ReadyQueue implements ReadyQueuePart {
     if (cell === undefined) {
       const target = this.h.resolveTarget(actor);
       if (!(target instanceof ActorCell)) {
-        this.h.refuse(env, reply, target);
+        this.h.refuse(env, reply ?? this.h.onDone, target);
         return 'accepted';
       }
       cell = target;
@@ -83,8 +83,9 @@ export class ReadyQueue implements ReadyQueuePart {
     for (let i = 0; i < max; i++) {
       const env = rq.pop();
       if (env === undefined) return;
-      const reply = this.h.runQueueReplies.size === 0 ? undefined : this.h.runQueueReplies.get(env);
-      if (reply !== undefined) this.h.runQueueReplies.delete(env);
+      const own = this.h.runQueueReplies.size === 0 ? undefined : this.h.runQueueReplies.get(env);
+      if (own !== undefined) this.h.runQueueReplies.delete(env);
+      const reply = own ?? this.h.onDone;
       let cell = this.h.cellOf(env);
       if (cell !== undefined && cell.reserved > 0) cell.reserved--;
       if (cell === undefined || cell.status === 'dead') {
@@ -97,7 +98,7 @@ export class ReadyQueue implements ReadyQueuePart {
         }
         cell = target;
       }
-      const result = cell.mailbox.offer(reply === undefined ? env : new QueuedAsk(env, reply));
+      const result = cell.mailbox.offer(own === undefined ? env : new QueuedAsk(env, own));
       if (result !== 'accepted') {
         this.h.queued--;
         this.h.lose(env, reply, new ShnError('MAILBOX_FULL', `mailbox of ${cell.name} filled while ${env.type} waited in the run queue`, { details: { actor: cell.name, capacity: cell.mailbox.capacity } }));
@@ -109,8 +110,9 @@ export class ReadyQueue implements ReadyQueuePart {
 
   /** The run queue discarded `env` (RunQueueContext.dropped). */
   dropped(env: Envelope, error: ShnError): void {
-    const reply = this.h.runQueueReplies.get(env);
-    if (reply !== undefined) this.h.runQueueReplies.delete(env);
+    const own = this.h.runQueueReplies.get(env);
+    if (own !== undefined) this.h.runQueueReplies.delete(env);
+    const reply = own ?? this.h.onDone;
     const cell = this.h.cellOf(env);
     if (cell !== undefined && cell.reserved > 0) cell.reserved--;
     this.h.queued--;
@@ -243,6 +245,7 @@ export class ReadyQueue implements ReadyQueuePart {
       reply = item.reply;
     } else {
       env = item;
+      reply = this.h.onDone;
     }
     const deadline = env.deadline;
     if (deadline !== undefined && this.h.clock.now() > deadline) {

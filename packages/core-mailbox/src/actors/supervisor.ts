@@ -178,7 +178,7 @@ export class Supervisor implements SupervisorPart {
     for (let item = cell.mailbox.poll(); item !== undefined; item = cell.mailbox.poll()) {
       this.h.queued--;
       const env = item instanceof QueuedAsk ? item.env : item;
-      const reply = item instanceof QueuedAsk ? item.reply : undefined;
+      const reply = item instanceof QueuedAsk ? item.reply : this.h.onDone;
       this.h.lose(env, reply, new ShnError('ACTOR_FAILED', `${cell.name} stopped before handling ${env.type}: ${cause.message}`, { cause }));
     }
   }

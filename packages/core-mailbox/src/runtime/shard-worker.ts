@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     ...(checkpoints === undefined ? {} : { checkpoints }),
     refFor: (kind, id) => messenger.ref(kind, id),
     onEvent: emit,
+    onDone: finished,
     onEscalate: (actor, error) => post({ t: 'escalated', actor, error: error.message }),
     // Yield between turns with setImmediate: a 0 ms timer is clamped to ~1 ms by Node.
     yieldTurn: (fn) => setImmediate(fn),
@@ -98,8 +99,11 @@ async function main(): Promise<void> {
     }
   };
 
-  /** One shared completion callback for every message (no closure per message). */
-  const finished = (error: ShnError | undefined, result: unknown, done: Envelope): void => {
+  /**
+   * One shared completion callback for every message (the host's onDone: no closure and no
+   * wrapper per message). A function declaration, hoisted: the host takes it before this line.
+   */
+  function finished(error: ShnError | undefined, result: unknown, done: Envelope): void {
     if (!(done instanceof InboundEnvelope)) return;
     const slot = InboundEnvelope.slot(done);
     if (slot >= 0) journal.done(slot);
@@ -109,7 +113,8 @@ async function main(): Promise<void> {
       // A tell that could not run (unknown kind, deadline passed, actor gone): report, never drop silently.
       emit({ type: 'message-lost', shard: data.shard, at: systemClock.now(), reason: error.message, envelope: { to: done.to, type: done.type } });
     }
-  };
+  }
+
 
   // One busy turn per batch of inbound frames (opened by the batch's first frame, closed by onBatch):
   // the shard's busy time is read from the clock per batch, not per message.
@@ -147,7 +152,7 @@ async function main(): Promise<void> {
       f.schema,
     );
     begin();
-    const r = host.deliverNow(env, finished);
+    const r = host.deliverNow(env);
     if (r === 'full') return false;
     if (r === 'closed') {
       if (isAsk) reply(from, f.correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
