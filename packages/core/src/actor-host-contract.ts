@@ -40,6 +40,13 @@ export interface ActorHostOptions {
   readonly runQueue?: RunQueueFactory;
   /** The checkpoint slot, already built for this shard (default none). */
   readonly checkpoints?: Checkpoints;
+  /**
+   * Called once for every envelope delivered without a reply callback of its own, when it is done
+   * (handled, failed or lost), exactly as its reply would be. Lets a runtime use one shared
+   * completion callback for every message without the host wrapping each one. Default: none
+   * (such envelopes are tells; a lost one is reported as `message-lost`).
+   */
+  readonly onDone?: ReplyFn;
   /** `actor-restarted`, `actor-stopped` and `message-lost` events. Must not throw. */
   onEvent?(event: RuntimeEvent): void;
   /** Called when the guardian gives up on a top-level actor (its kind's intensity was exceeded). */

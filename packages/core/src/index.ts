@@ -15,6 +15,7 @@ export type * from './actor.js';
 export * from './logger.js';
 export * from './supervision.js';
 export * from './system-definition.js';
+export * from './message-schema.js';
 export type * from './actor-host-contract.js';
 export type * from './runtime-handle.js';
 export { isThenable } from './is-thenable.js';

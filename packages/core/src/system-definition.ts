@@ -5,6 +5,8 @@ import type { Envelope } from './envelope.js';
 import { ShnError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Middleware } from './middleware.js';
+import type { MessageType } from './message-schema.js';
+import { listMessageTypes } from './message-schema.js';
 import type { RunQueue, Router } from './routing.js';
 import type { RestartIntensity, RestartPolicy, SupervisionStrategy } from './supervision.js';
 import { DEFAULT_RESTART_INTENSITY, RESTART_POLICIES, SUPERVISION_STRATEGIES, checkRestartIntensity } from './supervision.js';
@@ -157,6 +159,13 @@ export interface SystemDefinition {
   readonly logger?: LoggerFactory;
   /** The checkpoint slot (default: none; actors restart empty). */
   readonly checkpoints?: CheckpointsFactory;
+  /**
+   * Declared message types (`defineMessages(...)` protocols, or single message types): every
+   * thread compiles them once, so their bodies and replies cross as fixed-layout frames and the
+   * typed `tell`/`ask` of a runtime know their body and reply types. Undeclared types still work
+   * through the generic value codec.
+   */
+  readonly messages?: readonly (MessageType | Readonly<Record<string, MessageType>>)[];
 }
 
 /** Serialisable parameters of a system module: what structured clone carries to every thread. */
@@ -182,6 +191,18 @@ function checkDefinition(def: SystemDefinition): SystemDefinition {
   for (const m of def.middleware ?? []) {
     if (typeof m !== 'object' || m === null || typeof m.name !== 'string') {
       throw new ShnError('INVALID_ARGUMENT', 'every middleware needs a name');
+    }
+  }
+  if (def.messages !== undefined) {
+    if (!Array.isArray(def.messages)) throw new ShnError('INVALID_ARGUMENT', 'messages must be an array of defineMessages(...) protocols');
+    const seen = new Map<number, string>();
+    for (const m of listMessageTypes(def.messages)) {
+      const name = `${m.kind}/${m.type}`;
+      const other = seen.get(m.id);
+      if (other !== undefined && other !== name) {
+        throw new ShnError('INVALID_ARGUMENT', `message types ${other} and ${name} have the same 32-bit id ${m.id}; rename one`);
+      }
+      seen.set(m.id, name);
     }
   }
   for (const slot of ['runQueue', 'logger', 'checkpoints'] as const) {

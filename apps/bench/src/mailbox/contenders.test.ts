@@ -11,6 +11,7 @@ import { isShnError } from '@shn/core';
 import { benchRoot } from '../harness/paths.js';
 import type * as PostMessageModule from './post-message-contender.js';
 import type * as RingModule from './ring-contender.js';
+import type * as TypedRuntimeModule from './runtime-typed-contender.js';
 import { makeSetMessages } from './set-message.js';
 
 const dist = path.join(benchRoot, 'dist', 'mailbox');
@@ -58,4 +59,21 @@ describe('postMessage contender', () => {
     await c.close();
     await expect(c.oneWay?.(1)).rejects.toSatisfy((e) => isShnError(e) && e.code === 'INTERNAL');
   });
+});
+
+describe('typed runtime contender', () => {
+  it('counts every declared tell across shards, echoes asks, at 1 shard and at 2', async () => {
+    const { startTypedRuntimeContender } = await load<typeof TypedRuntimeModule>('runtime-typed-contender.js');
+    for (const shards of [1, 2]) {
+      const c = await startTypedRuntimeContender(messages, { shards });
+      try {
+        expect(c.shards).toBe(shards);
+        // oneWay rejects with PROTOCOL_ERROR unless the sinks counted exactly every tell.
+        await expect(c.oneWay?.(2_000)).resolves.toBeUndefined();
+        await expect(c.roundTrip()).resolves.toBeUndefined();
+      } finally {
+        await c.close();
+      }
+    }
+  }, 30_000);
 });

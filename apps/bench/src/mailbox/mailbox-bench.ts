@@ -6,6 +6,7 @@ import { startPiscinaContender } from './piscina-contender.js';
 import { startPostMessageContender } from './post-message-contender.js';
 import { startRingContender } from './ring-contender.js';
 import { startRuntimeContender } from './runtime-contender.js';
+import { startTypedRuntimeContender } from './runtime-typed-contender.js';
 import { makeSetMessages } from './set-message.js';
 import { DOORBELL_DEFAULT_SPIN_MICROS } from '@shn/core-mailbox';
 
@@ -140,13 +141,29 @@ export async function runMailboxBench(options: MailboxBenchOptions): Promise<Res
   });
   result.note(`shn runtime: a tell answered 'full' ${fullRetries} times in this run (the sender then yields with setImmediate and retries).`);
 
+  // The user's own fast path: declared message types through createRuntime, at the default shard count and at 1 shard.
+  for (const [id, shards] of [['runtimeTyped', undefined], ['runtimeTyped1', 1]] as const) {
+    let typedRetries = 0;
+    let typedShards = 0;
+    await run(id, async () => {
+      const c = await startTypedRuntimeContender(messages, { shards });
+      typedShards = c.shards;
+      return { ...c, close: async () => { typedRetries = c.fullRetries; await c.close(); } };
+    });
+    result.note(`shn runtime, declared types (${typedShards} shard${typedShards === 1 ? '' : 's'}): a tell answered 'full' ${typedRetries} times in this run.`);
+  }
+
   result.addRatio('ring/postMessage.oneWay', 'shn ring / postMessage, one-way msg/s', 'ring.oneWay', 'postMessage.oneWay', { op: '>=', value: 10 });
   result.addRatio('ring/postMessage.rtt.p50', 'shn ring / postMessage, round trip p50 (lower is better)', 'ring.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
   result.addRatio('ring/postMessage.rtt.p99', 'shn ring / postMessage, round trip p99 (lower is better)', 'ring.rtt.p99', 'postMessage.rtt.p99');
   result.addRatio('piscina/postMessage.rtt.p50', 'Piscina / postMessage, round trip p50', 'piscina.rtt.p50', 'postMessage.rtt.p50');
   result.addRatio('ring/piscina.throughput', 'shn ring one-way / Piscina 256 in flight, msg/s', 'ring.oneWay', 'piscina.pipelined');
-  result.addRatio('runtime/postMessage.oneWay', 'shn runtime tell / postMessage, one-way msg/s', 'runtime.oneWay', 'postMessage.oneWay');
-  result.addRatio('runtime/postMessage.rtt.p50', 'shn runtime ask / postMessage, round trip p50', 'runtime.rtt.p50', 'postMessage.rtt.p50');
+  result.addRatio('runtime/postMessage.oneWay', 'shn runtime tell (generic codec, 1 shard) / postMessage, one-way msg/s', 'runtime.oneWay', 'postMessage.oneWay', { op: '>=', value: 2 });
+  result.addRatio('runtime/postMessage.rtt.p50', 'shn runtime ask (generic codec, 1 shard) / postMessage, round trip p50', 'runtime.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
+  result.addRatio('runtimeTyped/postMessage.oneWay', 'shn runtime tell of a declared type (default shards) / postMessage, one-way msg/s', 'runtimeTyped.oneWay', 'postMessage.oneWay', { op: '>=', value: 5 });
+  result.addRatio('runtimeTyped1/postMessage.oneWay', 'shn runtime tell of a declared type (1 shard) / postMessage, one-way msg/s', 'runtimeTyped1.oneWay', 'postMessage.oneWay', { op: '>=', value: 5 });
+  result.addRatio('runtimeTyped/postMessage.rtt.p50', 'shn runtime ask of a declared type (default shards) / postMessage, round trip p50', 'runtimeTyped.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
+  result.addRatio('runtimeTyped1/postMessage.rtt.p50', 'shn runtime ask of a declared type (1 shard) / postMessage, round trip p50', 'runtimeTyped1.rtt.p50', 'postMessage.rtt.p50', { op: '<', value: 1 });
   result.note(`Every message is { type: 'set', key (16 B), value (32 B) } cycled from ${POOL_SIZE} distinct ones; encode and decode happen on every path (structured clone for postMessage and Piscina, a one-word header with the type interned to an id (its bytes travel once, in the first frame), ASCII text stored four characters per 32-bit word straight into the ring (Buffer#write for non-ASCII) and one native Latin-1 decode of key and value (UTF-8 for non-ASCII frames) for the ring, 56 ring bytes per message, the runtime's codec for the runtime).`);
   result.note('One-way throughput counts from the first send until the worker confirms (sync reply) it received and decoded every message. The postMessage and shn ring one-way repeats alternate (both workers alive), so the headline ratio compares figures taken seconds apart.');
   return result;

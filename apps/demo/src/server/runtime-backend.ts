@@ -1,4 +1,5 @@
 import { isShnError, systemTimer, type ShardGauges, type Timer } from '@shn/core';
+import { jumpHashRouter } from '@shn/core-mailbox';
 import type { Runtime } from '@shn/core-mailbox';
 import { errorReply, type Reply } from '../resp/reply.js';
 import { KV_ERRORS } from '../kv/kv-errors.js';
@@ -37,6 +38,11 @@ export interface RuntimeBackendOptions {
   readonly timer?: Timer;
 }
 
+/** The kv system's router (the default one, as the runtime's `shardOf` uses). */
+const KEY_ROUTER = jumpHashRouter();
+/** Keys up to this many latin1 units are always valid actor ids (at most 2 UTF-8 bytes each, under the 64 KiB limit). */
+const MAX_ID_UNITS = 16_000;
+
 /**
  * A {@link ShardBackend} over a `@shn/core-mailbox` runtime whose system module defines the
  * per-shard `kv` kind. Single-key requests go to the shard that owns `kv/<key as latin1>`;
@@ -63,8 +69,11 @@ export class RuntimeBackend implements ShardBackend {
     for (let s = 0; s < this.shardCount; s++) this.flushShard(s);
   };
 
+  private readonly candidates: { shard: number; load: number }[];
+
   constructor(private readonly rt: Runtime, options: RuntimeBackendOptions = {}) {
     this.shardCount = rt.shards;
+    this.candidates = Array.from({ length: rt.shards }, (_, shard) => ({ shard, load: 0 }));
     this.timeoutMs = options.askTimeoutMs ?? 5000;
     this.delays = options.busyRetryDelaysMs ?? [1, 2, 5, 10, 20, 50];
     this.timer = options.timer ?? systemTimer;
@@ -73,7 +82,12 @@ export class RuntimeBackend implements ShardBackend {
   }
 
   shardOf(key: Buffer): number {
-    return this.rt.shardOf('kv', keyString(key));
+    const id = keyString(key);
+    // Redis keys may be empty or longer than an actor id may be (the runtime refuses those ids
+    // with INVALID_ARGUMENT); every request goes to the shard's per-shard `kv` actor anyway, so
+    // place such keys with the same default router, without making them actor ids.
+    if (id.length === 0 || id.length > MAX_ID_UNITS) return KEY_ROUTER.pick(`kv/${id}`, this.candidates);
+    return this.rt.shardOf('kv', id);
   }
 
   forKey(key: Buffer, req: ShardRequest): Promise<Reply> {
@@ -149,6 +163,7 @@ export function backendErrorReply(err: unknown): Reply {
     case 'RUNTIME_CLOSED':
     case 'RUNTIME_FAILED':
       return errorReply('ERR server is shutting down');
+    case 'MESSAGE_TOO_LARGE':
     case 'ENCODE_FAILED':
     case 'INVALID_ARGUMENT':
       // Our kinds and message types are fixed, so the runtime refusing a request means it

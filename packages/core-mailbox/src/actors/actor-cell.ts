@@ -2,7 +2,7 @@ import type { ActorBehavior, ActorContext, Address, Envelope, Next, TimerHandle 
 import { BoundedMailbox } from '../mailbox/bounded-mailbox.js';
 import type { ResolvedActorKind } from './actor-kind.js';
 import type { MailboxItem, ReplyFn } from './queued-ask.js';
-import type { RestartWindow } from './restart-window.js';
+import type { RestartWindow } from '@shn/core';
 
 /**
  * Lifecycle of a cell:
@@ -65,6 +65,16 @@ export class ActorCell {
   idleTimer: TimerHandle | undefined;
   /** Resolved when the cell stops being busy (graceful stops wait for the current message). */
   idleWaiters: (() => void)[] | undefined;
+  /** Envelopes waiting for this cell in the host's run queue (they hold room in its mailbox). */
+  reserved = 0;
+  /** Checkpoints: messages handled since the last snapshot. */
+  sinceSave = 0;
+  /** Checkpoints: monotonic ms of the last snapshot (or of the start). */
+  lastSaveAt = 0;
+  /** Checkpoints: a save is in flight. */
+  saving = false;
+  /** Checkpoints: the newest snapshot taken while a save was in flight. */
+  pendingSnapshot: Uint8Array | undefined;
 
   constructor(
     name: string,

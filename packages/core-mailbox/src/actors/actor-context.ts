@@ -1,3 +1,4 @@
+import { childLogger } from '@shn/core';
 import type { ActorContext, ActorRef, Address, AskOptions, Clock, Logger, Rng, SendOptions, Timer } from '@shn/core';
 
 /** The host operations an {@link ActorCellContext} delegates to. */
@@ -18,6 +19,7 @@ export class ActorCellContext implements ActorContext {
   readonly self: Address;
   readonly id: string;
   readonly #host: ContextHost;
+  #log: Logger | undefined;
 
   constructor(self: Address, id: string, host: ContextHost) {
     this.self = self;
@@ -34,8 +36,9 @@ export class ActorCellContext implements ActorContext {
   get rng(): Rng {
     return this.#host.rng;
   }
+  /** The thread's logger with `actor` bound (made on first use, then kept). */
   get log(): Logger {
-    return this.#host.log;
+    return (this.#log ??= childLogger(this.#host.log, { actor: this.self.actor }));
   }
 
   /** A ref to any actor (local or remote), as made by the runtime's `refFor`. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RestartPolicy, SupervisionStrategy } from './actor-kind.js';
-import { RestartWindow } from './restart-window.js';
+import { RestartWindow } from '@shn/core';
 import { restartGroup, shouldRestart } from './supervision-plan.js';
 
 const strategies: SupervisionStrategy[] = ['one-for-one', 'one-for-all', 'rest-for-one'];

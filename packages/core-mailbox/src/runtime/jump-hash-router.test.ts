@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fnv1a32, jumpHash, jumpHashRouter } from './jump-hash-router.js';
-import { RestartLimiter } from './restart-limiter.js';
 
 const shards = (n: number) => Array.from({ length: n }, (_, shard) => ({ shard, load: 0 }));
 
@@ -36,23 +35,5 @@ describe('jumpHashRouter', () => {
 
   it('rejects an empty candidate list', () => {
     expect(() => jumpHashRouter().pick('k', [])).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-  });
-});
-
-describe('RestartLimiter', () => {
-  it('backs off exponentially, caps, and gives up past the intensity', () => {
-    const l = new RestartLimiter({ maxRestarts: 3, periodMs: 1000, backoffMs: { initial: 10, max: 25 } });
-    expect(l.next(0)).toBe(10);
-    expect(l.next(1)).toBe(20);
-    expect(l.next(2)).toBe(25);
-    expect(l.next(3)).toBe(-1);
-    // After the window passes, restarts are allowed again and backoff starts over.
-    expect(l.next(2000)).toBe(10);
-  });
-
-  it('rejects bad options with INVALID_ARGUMENT', () => {
-    for (const o of [{ maxRestarts: -1 }, { periodMs: 0 }, { backoffMs: { initial: 10, max: 5 } }]) {
-      expect(() => new RestartLimiter(o)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    }
   });
 });

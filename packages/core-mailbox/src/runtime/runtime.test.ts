@@ -171,6 +171,24 @@ describe('runtime: shard supervision', () => {
     }
   });
 
+  it('reports messages still pending when a shard dies (awaiting an async receive, or queued behind it) with SHARD_CRASHED', async () => {
+    const rt = await createRuntime({ system, shards: 1, restart: { backoffMs: { initial: 1, max: 10 } } });
+    try {
+      await rt.ask('echo', 'held', 'echo', 0); // activate
+      const held = rt.ask('echo', 'held', 'slow', 10_000);
+      const queued = rt.ask('echo', 'held', 'echo', 1);
+      // Both have left the ring: the first awaits its async receive, the second waits in the mailbox.
+      await expect.poll(() => rt.gauges()[0]?.mailboxDepth).toBe(1);
+      await rt.killShard(0);
+      await expect(held).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
+      await expect(queued).rejects.toMatchObject({ code: 'SHARD_CRASHED' });
+      await rt.whenReady();
+      expect(await rt.ask('echo', 'held', 'echo', 2)).toBe(2);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it('restarts a thread terminated from outside and keeps serving', async () => {
     const rt = await createRuntime({ system, shards: 2, restart: { backoffMs: { initial: 1, max: 10 } } });
     try {
@@ -223,7 +241,7 @@ describe('runtime: lifecycle', () => {
     await expect(createRuntime({ system, shards: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createRuntime({ system: 'relative/path.js' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(createRuntime({ system: new URL('./nope.js', import.meta.url) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(createRuntime({ system: new URL('../../dist/runtime/restart-limiter.js', import.meta.url) })).rejects.toMatchObject({
+    await expect(createRuntime({ system: new URL('../../dist/runtime/supervisor/restart-limiter.js', import.meta.url) })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
   });

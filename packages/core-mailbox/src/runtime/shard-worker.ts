@@ -3,18 +3,19 @@
  * hosts the shard's actors and serves frames until the main thread asks it to drain.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ShnError, systemClock, toShnError } from '@shn/core';
-import type { Envelope, RuntimeEvent } from '@shn/core';
-import { ActorHost } from '../actors/index.js';
-import { InboundEnvelope, NO_HEADERS } from './envelopes.js';
-import { FrameKind } from './frame.js';
-import { InflightJournal } from './inflight-journal.js';
+import { ShnError, createLineLogger, systemClock, systemRng, systemTimer, toShnError } from '@shn/core';
+import type { Checkpoints, Envelope, Logger, RuntimeEvent, SlotContext } from '@shn/core';
+import { ActorHost } from '../actors/actor-host.js';
+import { InboundEnvelope, NO_HEADERS } from './mesh/envelopes.js';
+import { FrameKind } from './frame/frame.js';
+import { SchemaRegistry } from './frame/schema-codec.js';
+import { InflightJournal } from './supervisor/inflight-journal.js';
 import { jumpHashRouter } from './jump-hash-router.js';
-import { MeshEndpoint } from './mesh.js';
-import { Messenger } from './messenger.js';
-import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './shard-stats.js';
-import { loadSystem } from './system-definition.js';
-import type { MainToShard, ShardToMain, ShardWorkerData } from './worker-protocol.js';
+import { MeshEndpoint } from './mesh/mesh.js';
+import { Messenger } from './mesh/messenger.js';
+import { STATS_FIELDS, STAT_BUSY_MS, STAT_INFLIGHT, STAT_PROCESSED, STAT_QUEUED } from './supervisor/shard-stats.js';
+import { SHARD_THREAD_MARK, loadSystem } from './system-definition.js';
+import type { MainToShard, ShardToMain, ShardWorkerData } from './supervisor/worker-protocol.js';
 
 const data = workerData as ShardWorkerData;
 const port = parentPort;
@@ -24,8 +25,31 @@ function post(msg: ShardToMain): void {
   port?.postMessage(msg);
 }
 
+/** Journal slot marks of an inbound envelope: not journaled yet, and finished. */
+const PENDING = -1;
+const FINISHED = -2;
+
+/** The default `logger` slot: JSON lines on this thread's stderr at level `info`. */
+function defaultLogger(): Logger {
+  return createLineLogger({ level: 'info', write: (line) => void process.stderr.write(line), clock: systemClock });
+}
+
+function buildLogger(make: ((ctx: SlotContext) => Logger) | undefined, ctx: SlotContext): Logger {
+  if (make === undefined) return defaultLogger();
+  const log = make(ctx);
+  if (typeof log !== 'object' || log === null || typeof log.info !== 'function' || typeof log.error !== 'function') {
+    throw new ShnError('INVALID_ARGUMENT', 'the logger slot must return a Logger { debug, info, warn, error, child? }');
+  }
+  return log;
+}
+
 async function main(): Promise<void> {
+  (globalThis as Record<symbol, unknown>)[SHARD_THREAD_MARK] = data.systemUrl;
   const system = await loadSystem(data.systemUrl, data.params);
+  delete (globalThis as Record<symbol, unknown>)[SHARD_THREAD_MARK];
+  const slotCtx: SlotContext = { node: data.node, shard: data.shard, clock: systemClock, timer: systemTimer, rng: systemRng };
+  const log = buildLogger(system.logger, slotCtx);
+  const checkpoints: Checkpoints | undefined = system.checkpoints?.(slotCtx);
   const self = data.shard + 1;
   const mesh = new MeshEndpoint(data.mesh, self);
   const journal = new InflightJournal(data.journal);
@@ -34,7 +58,7 @@ async function main(): Promise<void> {
   let draining = false;
   let drainDeadline = 0;
   // Replies that found their ring full wait here; they are retried after every batch.
-  const backlog: Array<{ to: number; correlation: number; error: ShnError | undefined; result: unknown }> = [];
+  const backlog: Array<{ to: number; correlation: number; error: ShnError | undefined; result: unknown; about: Envelope | undefined }> = [];
 
   const messenger: Messenger = new Messenger({
     mesh,
@@ -45,37 +69,52 @@ async function main(): Promise<void> {
     defaultAskTimeoutMs: data.defaultAskTimeoutMs,
     correlationBase: (data.generation * 0x01000000) >>> 0,
     local: (env, reply) => host.deliver(env, reply),
+    kinds: new Set(Object.keys(system.kinds)),
+    schemas: new SchemaRegistry(system.messages),
+    onEvent: (event) => emit(event),
   });
 
-  const emit = (event: RuntimeEvent): void => post({ t: 'event', event });
+  function emit(event: RuntimeEvent): void {
+    post({ t: 'event', event });
+  }
   const host: ActorHost = new ActorHost({
     node: data.node,
     shard: data.shard,
     kinds: system.kinds,
     middleware,
+    log,
+    ...(system.runQueue === undefined ? {} : { runQueue: system.runQueue }),
+    ...(checkpoints === undefined ? {} : { checkpoints }),
     refFor: (kind, id) => messenger.ref(kind, id),
     onEvent: emit,
+    onDone: finished,
     onEscalate: (actor, error) => post({ t: 'escalated', actor, error: error.message }),
     // Yield between turns with setImmediate: a 0 ms timer is clamped to ~1 ms by Node.
     yieldTurn: (fn) => setImmediate(fn),
   });
 
-  const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown): void => {
-    if (backlog.length > 0 || !messenger.sendReply(to, correlation, error, result)) {
-      backlog.push({ to, correlation, error, result });
+  const reply = (to: number, correlation: number, error: ShnError | undefined, result: unknown, about?: Envelope): void => {
+    if (backlog.length > 0 || !messenger.sendReply(to, correlation, error, result, about)) {
+      backlog.push({ to, correlation, error, result, about });
     }
   };
 
-  /** One shared completion callback for every message (no closure per message). */
-  const finished = (error: ShnError | undefined, result: unknown, done: Envelope): void => {
+  /**
+   * One shared completion callback for every message (the host's onDone: no closure and no
+   * wrapper per message). A function declaration, hoisted: the host takes it before this line.
+   */
+  function finished(error: ShnError | undefined, result: unknown, done: Envelope): void {
     if (!(done instanceof InboundEnvelope)) return;
-    journal.done(InboundEnvelope.slot(done));
-    if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result);
+    const slot = InboundEnvelope.slot(done);
+    if (slot >= 0) journal.done(slot);
+    InboundEnvelope.setSlot(done, FINISHED);
+    if (InboundEnvelope.isAsk(done)) reply(InboundEnvelope.sender(done), InboundEnvelope.correlation(done), error, result, done);
     else if (error !== undefined && error.code !== 'ACTOR_FAILED') {
       // A tell that could not run (unknown kind, deadline passed, actor gone): report, never drop silently.
       emit({ type: 'message-lost', shard: data.shard, at: systemClock.now(), reason: error.message, envelope: { to: done.to, type: done.type } });
     }
-  };
+  }
+
 
   // One busy turn per batch of inbound frames (opened by the batch's first frame, closed by onBatch):
   // the shard's busy time is read from the clock per batch, not per message.
@@ -110,18 +149,19 @@ async function main(): Promise<void> {
       f.seq,
       f.correlation,
       isAsk,
+      f.schema,
     );
     begin();
-    InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
-    const r = host.deliverNow(env, finished);
-    if (r === 'full') {
-      journal.done(InboundEnvelope.slot(env));
-      return false;
-    }
+    const r = host.deliverNow(env);
+    if (r === 'full') return false;
     if (r === 'closed') {
-      journal.done(InboundEnvelope.slot(env));
       if (isAsk) reply(from, f.correlation, new ShnError('RUNTIME_CLOSED', `shard ${data.shard} is stopping`), undefined);
+      return true;
     }
+    // Journal only what is still pending (queued, or awaiting an async receive) once the frame
+    // leaves the ring: until then the ring's in-flight cursor (begin) reports it if the thread dies,
+    // and a message that finished synchronously needs no entry at all.
+    if (InboundEnvelope.slot(env) === PENDING) InboundEnvelope.setSlot(env, journal.take(from, f.correlation, f.kind, f.type, f.actor));
     return true;
   };
 
@@ -132,7 +172,7 @@ async function main(): Promise<void> {
     }
     while (backlog.length > 0) {
       const b = backlog[0] as (typeof backlog)[number];
-      if (!messenger.sendReply(b.to, b.correlation, b.error, b.result)) break;
+      if (!messenger.sendReply(b.to, b.correlation, b.error, b.result, b.about)) break;
       backlog.shift();
     }
     stats[STAT_PROCESSED] = host.processed;
@@ -153,7 +193,12 @@ async function main(): Promise<void> {
   });
 
   post({ t: 'ready' });
-  await mesh.run(handle, { onBatch, parkTimeoutMs: () => (draining ? 5 : undefined) });
+  await mesh.run(handle, {
+    onBatch,
+    parkTimeoutMs: () => (draining ? 5 : undefined),
+    ...(data.spinMicros === undefined ? {} : { spinMicros: data.spinMicros }),
+    adaptiveSpin: data.adaptiveSpin,
+  });
   await host.shutdown({ timeoutMs: Math.max(0, drainDeadline - systemClock.now()) });
   onBatch();
   mesh.flush();

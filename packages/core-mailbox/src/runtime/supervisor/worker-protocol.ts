@@ -1,5 +1,5 @@
 import type { RuntimeEvent } from '@shn/core';
-import type { MeshLayout } from './mesh.js';
+import type { MeshLayout } from '../mesh/mesh.js';
 
 /** What the main thread hands a shard thread at start (structured-cloned `workerData`). */
 export interface ShardWorkerData {
@@ -15,6 +15,10 @@ export interface ShardWorkerData {
   /** Incremented on every restart; seeds the correlation ids so stale replies never match. */
   readonly generation: number;
   readonly defaultAskTimeoutMs: number;
+  /** µs a parked shard polls before it sleeps (undefined: the Doorbell's default). */
+  readonly spinMicros: number | undefined;
+  /** Adapt the polling to what it achieves (default runtime behaviour; off with an explicit spinMicros). */
+  readonly adaptiveSpin: boolean;
 }
 
 /** Messages a shard thread posts to the main thread. */

@@ -1,4 +1,5 @@
 import type { Address, Envelope, Headers } from '@shn/core';
+import type { CompiledMessage } from '../frame/schema-codec.js';
 
 /** Shared, frozen empty headers: most envelopes carry none, so none allocate. */
 export const NO_HEADERS: Headers = Object.freeze({}) as Headers;
@@ -19,6 +20,8 @@ export class OutboundEnvelope implements Envelope {
     readonly correlationId: string | undefined,
     readonly thread: number,
     readonly seq: number,
+    /** The declared message type of the body, when sent with a typed tell/ask/send. */
+    readonly schema: CompiledMessage | undefined,
   ) {}
 
   get id(): string {
@@ -35,6 +38,7 @@ export class InboundEnvelope implements Envelope {
   readonly #seq: number;
   readonly #correlation: number;
   readonly #ask: boolean;
+  readonly #schema: CompiledMessage | undefined;
   #slot = -1;
 
   constructor(
@@ -49,7 +53,9 @@ export class InboundEnvelope implements Envelope {
     seq: number,
     correlation: number,
     ask: boolean,
+    schema: CompiledMessage | undefined,
   ) {
+    this.#schema = schema;
     this.#sender = sender;
     this.#seq = seq;
     this.#correlation = correlation;
@@ -75,6 +81,11 @@ export class InboundEnvelope implements Envelope {
 
   static isAsk(e: InboundEnvelope): boolean {
     return e.#ask;
+  }
+
+  /** The declared message type it arrived as (its reply is encoded with the declared reply type). */
+  static schema(e: InboundEnvelope): CompiledMessage | undefined {
+    return e.#schema;
   }
 
   static slot(e: InboundEnvelope): number {

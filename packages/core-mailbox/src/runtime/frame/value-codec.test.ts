@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ShnError, hasCode, isShnError } from '@shn/core';
-import { ByteReader } from './byte-reader.js';
-import { ByteWriter, STR_ASCII_FLAG, STR_UTF16_FLAG } from './byte-writer.js';
+import { FrameReader } from './frame-reader.js';
+import { FrameWriter, STR_ASCII_FLAG, STR_UTF16_FLAG } from './frame-writer.js';
 import { FrameKind, emptyFrame, readFrame, writeFrame } from './frame.js';
 import type { FrameFields } from './frame.js';
 import { readValue, writeValue } from './value-codec.js';
@@ -29,9 +29,9 @@ const value = fc.letrec((tie) => ({
 })).v;
 
 function roundTrip(v: unknown): unknown {
-  const w = new ByteWriter(8);
+  const w = new FrameWriter(8);
   writeValue(w, v);
-  return readValue(new ByteReader(w.view8().slice()));
+  return readValue(new FrameReader(w.view8().slice()));
 }
 
 function onlyDecodeErrors(fn: () => unknown): void {
@@ -87,7 +87,7 @@ describe('value codec', () => {
     );
     fc.assert(
       fc.property(text, (s) => {
-        const w = new ByteWriter(8);
+        const w = new FrameWriter(8);
         w.str(s);
         const bytes = w.view8().slice();
         const word = new DataView(bytes.buffer).getUint32(0, true);
@@ -96,11 +96,11 @@ describe('value codec', () => {
         if (ascii) expect(word).toBe((STR_ASCII_FLAG | s.length) >>> 0);
         else if (wellFormed) expect(word).toBe(Buffer.byteLength(s));
         else expect(word).toBe((STR_UTF16_FLAG | s.length) >>> 0);
-        expect(new ByteReader(bytes).str()).toBe(s);
+        expect(new FrameReader(bytes).str()).toBe(s);
         // A writer that does not flag ASCII (plain UTF-8 length word) is read right too.
         if (ascii) {
           new DataView(bytes.buffer).setUint32(0, s.length, true);
-          expect(new ByteReader(bytes).str()).toBe(s);
+          expect(new FrameReader(bytes).str()).toBe(s);
         }
       }),
       { numRuns: 300 },
@@ -111,20 +111,20 @@ describe('value codec', () => {
     for (const n of [3, 12, 13, 40]) {
       const bytes = new Uint8Array(4 + n).fill(0xe9);
       new DataView(bytes.buffer).setUint32(0, (STR_ASCII_FLAG | n) >>> 0, true);
-      expect(new ByteReader(bytes).str()).toBe('\u00e9'.repeat(n));
+      expect(new FrameReader(bytes).str()).toBe('\u00e9'.repeat(n));
       // past the frame: DECODE_FAILED
       new DataView(bytes.buffer).setUint32(0, (STR_ASCII_FLAG | (n + 1)) >>> 0, true);
-      expect(() => new ByteReader(bytes).str()).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
+      expect(() => new FrameReader(bytes).str()).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
     }
   });
 
   it('rejects a UTF-16 string whose length runs past the frame with DECODE_FAILED', () => {
-    const w = new ByteWriter(8);
+    const w = new FrameWriter(8);
     writeValue(w, 'ab\uD800');
     const bytes = w.view8().slice();
     // tag, then the flagged length word: claim more code units than the frame holds
     new DataView(bytes.buffer).setUint32(1, (0x80000000 | 1000) >>> 0, true);
-    expect(() => readValue(new ByteReader(bytes))).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
+    expect(() => readValue(new FrameReader(bytes))).toThrowError(expect.objectContaining({ code: 'DECODE_FAILED' }));
   });
 
   it('keeps -0, NaN, Maps, nested errors and __proto__ keys', () => {
@@ -145,13 +145,13 @@ describe('value codec', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     for (const bad of [() => 1, Symbol('s'), new Date(), cyclic, new (class Foo {})()]) {
-      const w = new ByteWriter();
+      const w = new FrameWriter();
       expect(() => writeValue(w, bad)).toThrowError(expect.objectContaining({ code: 'ENCODE_FAILED' }));
     }
   });
 
   it('decodes random bytes to a value or DECODE_FAILED, never anything else', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => onlyDecodeErrors(() => readValue(new ByteReader(b)))), {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (b) => onlyDecodeErrors(() => readValue(new FrameReader(b)))), {
       numRuns: 2000,
     });
   });
@@ -159,10 +159,10 @@ describe('value codec', () => {
   it('every truncation of a valid encoding fails cleanly', () => {
     fc.assert(
       fc.property(value, (v) => {
-        const w = new ByteWriter();
+        const w = new FrameWriter();
         writeValue(w, v);
         const bytes = w.view8().slice();
-        for (let n = 0; n < bytes.length; n++) onlyDecodeErrors(() => readValue(new ByteReader(bytes.subarray(0, n))));
+        for (let n = 0; n < bytes.length; n++) onlyDecodeErrors(() => readValue(new FrameReader(bytes.subarray(0, n))));
       }),
       { numRuns: 100 },
     );
@@ -182,16 +182,17 @@ const frameArb: fc.Arbitrary<FrameFields> = fc.record({
   from: fc.option(fc.string(), { nil: undefined }),
   headers: fc.option(fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }), { nil: undefined }),
   body: value,
+  schema: fc.constant(undefined),
 });
 
 describe('ring frame', () => {
   it('round-trips (message fields only on tell/ask)', () => {
     fc.assert(
       fc.property(frameArb, (f) => {
-        const w = new ByteWriter();
+        const w = new FrameWriter();
         writeFrame(w, f);
         const bytes = w.view8().slice();
-        const r = new ByteReader();
+        const r = new FrameReader();
         r.reset(bytes, 0, bytes.length);
         const out = readFrame(r, emptyFrame());
         const isMsg = f.kind === FrameKind.Tell || f.kind === FrameKind.Ask;
@@ -211,14 +212,14 @@ describe('ring frame', () => {
 
   it('rejects random bytes, truncations and single-byte corruptions with DECODE_FAILED only', () => {
     const read = (b: Uint8Array) => {
-      const r = new ByteReader();
+      const r = new FrameReader();
       r.reset(b, 0, b.length);
       return readFrame(r, emptyFrame());
     };
     fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => onlyDecodeErrors(() => read(b))), { numRuns: 2000 });
     fc.assert(
       fc.property(frameArb, fc.nat(), fc.integer({ min: 0, max: 255 }), (f, at, byte) => {
-        const w = new ByteWriter();
+        const w = new FrameWriter();
         writeFrame(w, f);
         const bytes = w.view8().slice();
         onlyDecodeErrors(() => read(bytes.subarray(0, at % bytes.length)));
@@ -234,8 +235,8 @@ describe('ring frame', () => {
     f.type = 't';
     f.actor = 'k/i';
     f.headers = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`h${i}`, 'v']));
-    expect(() => writeFrame(new ByteWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => writeFrame(new FrameWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     f.headers = { a: 1 as unknown as string };
-    expect(() => writeFrame(new ByteWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => writeFrame(new FrameWriter(), f)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });

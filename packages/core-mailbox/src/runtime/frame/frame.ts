@@ -6,7 +6,7 @@
  * ```
  * offset size field
  *   0     1   kind        1 tell, 2 ask, 3 reply (ok), 4 reply (error)
- *   1     1   flags       bit0 deadline, bit1 from, bit2 headers
+ *   1     1   flags       bit0 deadline, bit1 from, bit2 headers, bit3 declared message type
  *   2     1   priority    0..255
  *   3     1   version     FRAME_VERSION
  *   4     4   correlation ask/reply correlation id (0 for tells)
@@ -14,17 +14,20 @@
  *  12     2   sender      sending thread (0 = main, shard i = i + 1)
  *  14     2   shard       target shard
  *  16     8   deadline    f64 epoch ms                       (if bit0)
- *   …         type        u32 length + UTF-8                 (tell/ask)
+ *   …         type        u32 length + UTF-8                 (tell/ask without bit3)
+ *   …         message id  u32 FNV-1a of kind/type            (if bit3: tell, ask, or a reply to one)
  *   …         actor       u32 length + UTF-8 `kind/id`       (tell/ask)
  *   …         from        u32 length + UTF-8 `kind/id`       (if bit1)
  *   …         headers     u16 count, then key, value strings (if bit2)
- *   …         body        structured value (value-codec.ts)
+ *   …         body        structured value (value-codec.ts), or with bit3 the declared
+ *                         body (reply) in the fixed layout of schema-codec.ts
  * ```
  */
 import { ShnError } from '@shn/core';
 import type { Headers } from '@shn/core';
-import type { ByteReader } from './byte-reader.js';
-import type { ByteWriter } from './byte-writer.js';
+import type { FrameReader } from './frame-reader.js';
+import type { FrameWriter } from './frame-writer.js';
+import type { CompiledMessage, SchemaRegistry } from './schema-codec.js';
 import { readValue, writeValue } from './value-codec.js';
 
 export const FRAME_VERSION = 1;
@@ -39,6 +42,7 @@ export const enum FrameKind {
 const F_DEADLINE = 1;
 const F_FROM = 2;
 const F_HEADERS = 4;
+const F_SCHEMA = 8;
 /** Most headers one envelope may carry. */
 export const MAX_HEADERS = 256;
 
@@ -56,6 +60,8 @@ export interface FrameFields {
   from: string | undefined;
   headers: Headers | undefined;
   body: unknown;
+  /** The declared message type of the body (tell/ask) or of the request a reply answers; else undefined. */
+  schema: CompiledMessage | undefined;
 }
 
 /** A fresh, empty {@link FrameFields}. */
@@ -73,11 +79,12 @@ export function emptyFrame(): FrameFields {
     from: undefined,
     headers: undefined,
     body: undefined,
+    schema: undefined,
   };
 }
 
 /** Encodes `f` into `w` (after `w.reset()`). Throws `ENCODE_FAILED`/`INVALID_ARGUMENT` for bad values. */
-export function writeFrame(w: ByteWriter, f: FrameFields): void {
+export function writeFrame(w: FrameWriter, f: FrameFields): void {
   const isMsg = f.kind === FrameKind.Tell || f.kind === FrameKind.Ask;
   let flags = 0;
   if (f.deadline !== undefined) flags |= F_DEADLINE;
@@ -88,6 +95,10 @@ export function writeFrame(w: ByteWriter, f: FrameFields): void {
     if (nHeaders > 0) flags |= F_HEADERS;
     if (nHeaders > MAX_HEADERS) throw new ShnError('INVALID_ARGUMENT', `at most ${MAX_HEADERS} headers per envelope`);
   }
+  const schema = f.schema;
+  // A declared reply type applies to a successful reply only; errors travel generically.
+  const useSchema = schema !== undefined && (isMsg || (f.kind === FrameKind.Reply && schema.reply !== undefined));
+  if (useSchema) flags |= F_SCHEMA;
   w.ensure(16);
   const b = w.bytes;
   const p = w.pos;
@@ -101,8 +112,9 @@ export function writeFrame(w: ByteWriter, f: FrameFields): void {
   w.view.setUint16(p + 14, f.shard, true);
   w.pos = p + 16;
   if (flags & F_DEADLINE) w.f64(f.deadline as number);
+  if (useSchema) w.u32((schema as CompiledMessage).id);
   if (isMsg) {
-    w.str(f.type);
+    if (!useSchema) w.str(f.type);
     w.str(f.actor);
     if (flags & F_FROM) w.str(f.from as string);
     if (flags & F_HEADERS) {
@@ -116,11 +128,28 @@ export function writeFrame(w: ByteWriter, f: FrameFields): void {
       }
     }
   }
-  writeValue(w, f.body);
+  if (!useSchema) writeValue(w, f.body);
+  else if (isMsg) (schema as CompiledMessage).writeBody(w, f.body);
+  else ((schema as CompiledMessage).reply as NonNullable<CompiledMessage['reply']>).write(w, f.body);
 }
 
-/** Decodes one frame from `r` into `out`. Throws `DECODE_FAILED` on corrupt bytes. */
-export function readFrame(r: ByteReader, out: FrameFields): FrameFields {
+/** The most bytes {@link writeFrame} can write for a tell/ask of a declared message type (`f.schema` set). */
+export function maxSchemaFrameBytes(f: FrameFields): number {
+  let n = 16 + 8 + 4 + 4 + 3 * f.actor.length;
+  if (f.from !== undefined) n += 4 + 3 * f.from.length;
+  if (f.headers !== undefined) {
+    n += 2;
+    for (const k in f.headers) n += 8 + 3 * (k.length + (f.headers[k]?.length ?? 0));
+  }
+  return n + (f.schema as CompiledMessage).maxBody(f.body);
+}
+
+/**
+ * Decodes one frame from `r` into `out`, with `schemas` for frames of declared message types.
+ * With `headerOnly`, stops before the body (crash recovery: kind, correlation, type and actor).
+ * Throws `DECODE_FAILED` on corrupt bytes or a message id the registry does not know.
+ */
+export function readFrame(r: FrameReader, out: FrameFields, schemas?: SchemaRegistry, headerOnly = false): FrameFields {
   r.need(16);
   const b = r.bytes;
   const p = r.pos;
@@ -128,7 +157,7 @@ export function readFrame(r: ByteReader, out: FrameFields): FrameFields {
   const flags = b[p + 1] as number;
   if (kind < FrameKind.Tell || kind > FrameKind.ReplyError) throw new ShnError('DECODE_FAILED', `unknown frame kind ${kind}`);
   if (b[p + 3] !== FRAME_VERSION) throw new ShnError('DECODE_FAILED', `unsupported frame version ${String(b[p + 3])}`);
-  if (flags & ~(F_DEADLINE | F_FROM | F_HEADERS)) throw new ShnError('DECODE_FAILED', `unknown frame flags ${flags}`);
+  if (flags & ~(F_DEADLINE | F_FROM | F_HEADERS | F_SCHEMA)) throw new ShnError('DECODE_FAILED', `unknown frame flags ${flags}`);
   out.kind = kind as FrameKind;
   out.priority = b[p + 2] as number;
   out.correlation = r.view.getUint32(p + 4, true);
@@ -137,8 +166,21 @@ export function readFrame(r: ByteReader, out: FrameFields): FrameFields {
   out.shard = r.view.getUint16(p + 14, true);
   r.pos = p + 16;
   out.deadline = flags & F_DEADLINE ? r.f64() : undefined;
+  let schema: CompiledMessage | undefined;
+  let schemaId = 0;
+  if (flags & F_SCHEMA) {
+    schemaId = r.u32();
+    schema = schemas?.get(schemaId);
+    if (schema === undefined && !headerOnly) {
+      throw new ShnError('DECODE_FAILED', `frame of declared message id ${schemaId}, which this thread's system does not declare`);
+    }
+    if (schema !== undefined && kind === FrameKind.Reply && schema.reply === undefined) {
+      throw new ShnError('DECODE_FAILED', `reply frame of ${schema.kind}/${schema.type}, which declares no reply type`);
+    }
+  }
+  out.schema = schema;
   if (kind === FrameKind.Tell || kind === FrameKind.Ask) {
-    out.type = r.str();
+    out.type = flags & F_SCHEMA ? (schema?.type ?? `#${schemaId}`) : r.str();
     out.actor = r.str();
     out.from = flags & F_FROM ? r.str() : undefined;
     if (flags & F_HEADERS) {
@@ -159,7 +201,13 @@ export function readFrame(r: ByteReader, out: FrameFields): FrameFields {
     out.from = undefined;
     out.headers = undefined;
   }
-  out.body = readValue(r);
+  if (headerOnly) {
+    out.body = undefined;
+    return out;
+  }
+  if (schema === undefined) out.body = readValue(r);
+  else if (kind === FrameKind.Reply) out.body = (schema.reply as NonNullable<CompiledMessage['reply']>).read(r);
+  else out.body = schema.readBody(r);
   if (r.pos !== r.end) throw new ShnError('DECODE_FAILED', `${r.end - r.pos} trailing bytes after frame`);
   return out;
 }

@@ -1,6 +1,6 @@
 import { ShnError, fromSerializedError, isShnError } from '@shn/core';
-import type { ByteReader } from './byte-reader.js';
-import type { ByteWriter } from './byte-writer.js';
+import type { FrameReader } from './frame-reader.js';
+import type { FrameWriter } from './frame-writer.js';
 
 /**
  * The structured binary codec that carries message bodies and replies between threads.
@@ -31,7 +31,7 @@ const enum Tag {
 export const MAX_DEPTH = 64;
 
 /** Appends the encoding of `value` to `w`. Throws `ENCODE_FAILED` for unsupported values. */
-export function writeValue(w: ByteWriter, value: unknown, depth = 0): void {
+export function writeValue(w: FrameWriter, value: unknown, depth = 0): void {
   switch (typeof value) {
     case 'undefined':
       w.u8(Tag.Undefined);
@@ -111,7 +111,7 @@ export function writeValue(w: ByteWriter, value: unknown, depth = 0): void {
 }
 
 /** Reads one value written by {@link writeValue}. Throws `DECODE_FAILED` on corrupt input. */
-export function readValue(r: ByteReader, depth = 0): unknown {
+export function readValue(r: FrameReader, depth = 0): unknown {
   const tag = r.u8();
   switch (tag) {
     case Tag.Undefined:

@@ -13,34 +13,59 @@ export const STR_ASCII_FLAG = 0x40000000;
  * A growable, reusable byte buffer for encoding frames without per-message allocation:
  * one instance per thread, `reset()` before each frame.
  */
-export class ByteWriter {
+export class FrameWriter {
   bytes: Uint8Array;
   view: DataView;
   pos = 0;
+  /** Writes must stay below this offset: the buffer's length, or the end of a ring reservation. */
+  end: number;
   /** Largest size the buffer may grow to, bytes. */
   readonly limit: number;
+  /** Writes straight into a ring's data region (see {@link FrameWriter.over}); never grows. */
+  #fixed = false;
 
   constructor(initial = 4096, limit = 64 * 1024 * 1024) {
     this.bytes = new Uint8Array(initial);
     this.view = new DataView(this.bytes.buffer);
     this.limit = limit;
+    this.end = initial;
+  }
+
+  /**
+   * A writer over `bytes` (a ring's data region) that never grows: set `pos` and `end` to a
+   * reservation, encode, and commit `pos - start` bytes. A write past `end` throws `INTERNAL`
+   * (the caller's worst-case size was wrong); nothing is written beyond `end`.
+   */
+  static over(bytes: Uint8Array): FrameWriter {
+    const w = new FrameWriter(0);
+    w.bytes = bytes;
+    w.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    w.end = 0;
+    w.#fixed = true;
+    return w;
   }
 
   reset(): void {
     this.pos = 0;
   }
 
-  /** Makes room for `n` more bytes. Throws `ENCODE_FAILED` past {@link limit}. */
+  /** Makes room for `n` more bytes. Throws `MESSAGE_TOO_LARGE` past {@link limit}. */
   ensure(n: number): void {
     const need = this.pos + n;
-    if (need <= this.bytes.length) return;
-    if (need > this.limit) throw new ShnError('ENCODE_FAILED', `frame exceeds ${this.limit} bytes`);
-    let size = this.bytes.length * 2;
+    if (need <= this.end) return;
+    if (this.#fixed) throw new ShnError('INTERNAL', `frame writer over a ring reservation overflowed (${need} > ${this.end})`);
+    if (need > this.limit) {
+      throw new ShnError('MESSAGE_TOO_LARGE', `frame of at least ${need} bytes exceeds the encoder's ${this.limit}-byte limit`, {
+        details: { bytes: need, limit: this.limit },
+      });
+    }
+    let size = Math.max(this.bytes.length * 2, 64);
     while (size < need) size *= 2;
     const next = new Uint8Array(Math.min(size, this.limit));
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
     this.view = new DataView(next.buffer);
+    this.end = next.length;
   }
 
   u8(v: number): void {

@@ -1,4 +1,4 @@
-import { ShnError } from '@shn/core';
+import { RestartWindow, ShnError } from '@shn/core';
 
 /** How the main thread restarts crashed shard threads. */
 export interface ShardRestartOptions {
@@ -11,42 +11,41 @@ export interface ShardRestartOptions {
 }
 
 /**
- * Restart intensity (OTP's MaxR/MaxT) plus exponential backoff for one shard.
+ * Restart intensity (OTP's MaxR/MaxT) plus exponential backoff for one shard, on `@shn/core`'s
+ * `RestartWindow` (the one sliding window of shn: a restart exactly `periodMs` ago has left it).
  * `next(now)` returns the delay before the next restart, or -1 when the intensity is exceeded.
  */
 export class RestartLimiter {
-  readonly #max: number;
-  readonly #period: number;
+  readonly #window: RestartWindow;
   readonly #initial: number;
   readonly #cap: number;
-  readonly #times: number[] = [];
   #streak = 0;
 
+  /** @throws ShnError `INVALID_ARGUMENT` for a bad intensity or backoff, naming the field. */
   constructor(o: ShardRestartOptions = {}) {
-    this.#max = o.maxRestarts ?? 5;
-    this.#period = o.periodMs ?? 10_000;
+    const maxRestarts = o.maxRestarts ?? 5;
+    const periodMs = o.periodMs ?? 10_000;
     this.#initial = o.backoffMs?.initial ?? 10;
     this.#cap = o.backoffMs?.max ?? 1_000;
-    if (!Number.isInteger(this.#max) || this.#max < 0) throw new ShnError('INVALID_ARGUMENT', 'restart.maxRestarts must be an integer >= 0');
-    if (!(this.#period > 0)) throw new ShnError('INVALID_ARGUMENT', 'restart.periodMs must be > 0');
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new ShnError('INVALID_ARGUMENT', `restart.maxRestarts must be an integer >= 0, got ${String(maxRestarts)}`);
+    if (!(periodMs > 0)) throw new ShnError('INVALID_ARGUMENT', `restart.periodMs must be > 0, got ${String(periodMs)}`);
     if (!(this.#initial >= 0) || !(this.#cap >= this.#initial)) {
       throw new ShnError('INVALID_ARGUMENT', 'restart.backoffMs needs 0 <= initial <= max');
     }
+    this.#window = new RestartWindow({ maxRestarts, periodMs });
   }
 
   /** Records a crash at `now` (ms); returns the backoff delay in ms, or -1 to give up. */
   next(now: number): number {
-    while (this.#times.length > 0 && now - (this.#times[0] as number) > this.#period) this.#times.shift();
-    if (this.#times.length === 0) this.#streak = 0;
-    if (this.#times.length >= this.#max) return -1;
-    this.#times.push(now);
+    if (!this.#window.record(now)) return -1;
+    if (this.#window.count === 1) this.#streak = 0; // the window was empty: backoff starts over
     const delay = Math.min(this.#cap, this.#initial * 2 ** this.#streak);
     this.#streak++;
     return delay;
   }
 
-  /** Restarts counted in the current window. */
-  get recent(): number {
-    return this.#times.length;
+  /** The most restarts tolerated within the period. */
+  get maxRestarts(): number {
+    return this.#window.intensity.maxRestarts;
   }
 }

@@ -1,5 +1,5 @@
 import { ShnError } from '@shn/core';
-import { STR_ASCII_FLAG, STR_UTF16_FLAG } from './byte-writer.js';
+import { STR_ASCII_FLAG, STR_UTF16_FLAG } from './frame-writer.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -28,7 +28,7 @@ const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SL
  * A bounds-checked cursor over bytes (typically a ring's data region). Every read past
  * `end` throws `DECODE_FAILED`; nothing here throws anything else.
  */
-export class ByteReader {
+export class FrameReader {
   bytes: Uint8Array;
   view: DataView;
   /** A Buffer over the same memory, for native decoding. */
@@ -94,7 +94,7 @@ export class ByteReader {
   }
 
   /**
-   * Reads a string written by `ByteWriter.str`: UTF-8, or one-byte text when the length word has
+   * Reads a string written by `FrameWriter.str`: UTF-8, or one-byte text when the length word has
    * STR_ASCII_FLAG, or UTF-16 code units when it has STR_UTF16_FLAG. A word that claims ASCII over
    * bytes at or above 0x80 (a corrupt frame) reads them as U+0080..U+00FF, never throws for it.
    */

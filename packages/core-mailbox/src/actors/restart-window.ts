@@ -1,2 +1,0 @@
-/** The one sliding restart window lives in `@shn/core`. */
-export { RestartWindow } from '@shn/core';

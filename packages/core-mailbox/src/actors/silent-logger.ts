@@ -1,2 +1,0 @@
-/** The silent logger lives in `@shn/core`. */
-export { silentLogger } from '@shn/core';
