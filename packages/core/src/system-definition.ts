@@ -220,8 +220,8 @@ function checkDefinition(def: SystemDefinition): SystemDefinition {
  * calls it in every thread with `createRuntime({ params })` (validated there, when called).
  * @throws ShnError `INVALID_ARGUMENT` for a malformed definition.
  */
-export function defineSystem(def: SystemDefinition): SystemDefinition;
 export function defineSystem<P>(factory: SystemFactory<P>): SystemFactory<P>;
+export function defineSystem(def: SystemDefinition): SystemDefinition;
 export function defineSystem<P>(def: SystemDefinition | SystemFactory<P>): SystemDefinition | SystemFactory<P> {
   if (typeof def === 'function') {
     const factory: SystemFactory<P> = (params: P) => {
