@@ -89,6 +89,8 @@ export class SimCluster {
   #leaders = new Map<number, NodeId>();
   /** index → `term:data` of every applied entry, across nodes. */
   #applied = new Map<number, string>();
+  /** index → the applier's term when first applied (an upper bound of the term it was committed in). */
+  #appliedInTerm = new Map<number, number>();
   #nextOp = 1;
   #clients: { client: number; busy: { id: number; node: NodeId; op: KvOp; since: number } | undefined }[] = [];
   #nextClient = 0;
@@ -255,6 +257,7 @@ export class SimCluster {
       throw new SafetyViolation(`state machine safety: index ${e.index} applied as ${seen} and as ${key} (on ${n.id}) at step ${this.step}`);
     }
     this.#applied.set(e.index, key);
+    if (!this.#appliedInTerm.has(e.index)) this.#appliedInTerm.set(e.index, raw.status().term);
     n.applied = e.index;
     if (e.type === 'conf') {
       this.stats.confChanges++;
@@ -414,6 +417,7 @@ export class SimCluster {
         // leader completeness: every entry applied anywhere is in the new leader's log
         const log = (n.raw as RawNode).raft.log;
         for (const [index, key] of this.#applied) {
+          if ((this.#appliedInTerm.get(index) ?? Infinity) >= s.term) continue; // maybe committed after this term
           const t = log.term(index);
           if (t === undefined) continue; // compacted into its snapshot
           if (String(t) !== key.slice(0, key.indexOf(':'))) {

@@ -34,6 +34,12 @@ export class RaftLog {
     return this.storage.lastIndex();
   }
 
+  /** The last index the application has persisted (entries after it are still unstable). */
+  stableLastIndex(): number {
+    if (this.#unstableSnap !== undefined) return this.storage.lastIndex();
+    return this.#offset - 1;
+  }
+
   lastTerm(): number {
     return this.term(this.lastIndex()) ?? 0;
   }

@@ -160,7 +160,7 @@ export class Raft {
       const old = keep.get(id);
       const pr = old ?? new Progress(last + 1, learner, this.#maxInflight, this.#maxInflightBytes);
       pr.isLearner = learner;
-      if (id === this.id) pr.match = last;
+      if (id === this.id) pr.match = this.log.stableLastIndex();
       this.progress.set(id, pr);
     }
   }
@@ -182,7 +182,7 @@ export class Raft {
     const last = this.log.lastIndex();
     for (const [id, pr] of this.progress) {
       const fresh = new Progress(last + 1, pr.isLearner, this.#maxInflight, this.#maxInflightBytes);
-      if (id === this.id) fresh.match = last;
+      if (id === this.id) fresh.match = this.log.stableLastIndex();
       this.progress.set(id, fresh);
     }
     this.pendingConfIndex = 0;
@@ -588,9 +588,9 @@ export class Raft {
     this.uncommittedBytes += bytes;
     let li = this.log.lastIndex();
     const stamped = es.map((e) => ({ term: this.term, index: ++li, type: e.type, data: e.data }));
-    li = this.log.append(stamped);
-    this.progress.get(this.id)?.maybeUpdate(li);
-    this.#maybeCommit();
+    this.log.append(stamped);
+    // The leader's own copy counts towards the commit only once it is durable (see onStable), so a
+    // leader that sends appends before its own write finishes never commits on a copy it may lose.
     return true;
   }
 
@@ -807,6 +807,20 @@ export class Raft {
       else for (const id of this.progress.keys()) if (id !== this.id) this.#sendAppend(id, false);
     }
     return next;
+  }
+
+  /**
+   * The application persisted the log up to `index` (RawNode.advance calls this): the leader's own
+   * progress moves there, which may commit entries.
+   */
+  onStable(index: number): void {
+    if (this.role !== 'leader') return;
+    const self = this.progress.get(this.id);
+    if (self === undefined || !self.maybeUpdate(index)) return;
+    if (this.#maybeCommit()) {
+      this.#releaseReadsBeforeCommit();
+      this.#bcastAppend();
+    }
   }
 
   /** After applying up to `index`: a leader in an auto-leave joint configuration proposes leaving it. */

@@ -184,7 +184,10 @@ export class RawNode {
       if (rd.snapshot.meta.index > r.log.applied) r.log.applied = rd.snapshot.meta.index;
     }
     const last = rd.entries[rd.entries.length - 1];
-    if (last !== undefined) r.log.stableTo(last.index, last.term);
+    if (last !== undefined) {
+      r.log.stableTo(last.index, last.term);
+      r.onStable(r.log.stableLastIndex());
+    }
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied !== undefined) r.log.appliedTo(applied.index);
     r.maybeAutoLeave();

@@ -152,7 +152,8 @@ export class RaftKvServer {
   #schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
+    // setImmediate, not a microtask: every socket read in this poll phase joins one Ready (one fsync).
+    setImmediate(() => {
       this.#scheduled = false;
       this.#process();
     });

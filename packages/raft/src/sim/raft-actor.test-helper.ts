@@ -26,6 +26,8 @@ export interface ClientRequest {
 export interface Observed {
   /** index → `term:data` of every entry applied anywhere. */
   readonly applied: Map<number, string>;
+  /** index → the applier's term when the entry was first applied: at least the term it was committed in. */
+  readonly appliedInTerm: Map<number, number>;
   /** term → leader seen. */
   readonly leaders: Map<number, NodeId>;
   violation: string | undefined;
@@ -78,6 +80,7 @@ export function raftActor(options: RaftActorOptions): () => RaftActor {
       const seen = options.observed.applied.get(e.index);
       if (seen !== undefined && seen !== key) options.observed.violation ??= `state machine safety: index ${e.index} applied as ${seen} and ${key} on ${me}`;
       options.observed.applied.set(e.index, key);
+      if (!options.observed.appliedInTerm.has(e.index)) options.observed.appliedInTerm.set(e.index, raw.status().term);
       applied = e.index;
       if (e.type === 'conf') {
         raw.applyConfChange(e);
@@ -133,7 +136,11 @@ export function raftActor(options: RaftActorOptions): () => RaftActor {
           if (prev !== undefined && prev !== me) options.observed.violation ??= `election safety: ${prev} and ${me} lead term ${s.term}`;
           if (prev === undefined) {
             options.observed.leaders.set(s.term, me);
+            // Leader completeness: entries committed in an earlier term are in this leader's log. (A
+            // stale leader of an older term may lack entries committed later; the applier's term
+            // bounds the commit term from above, so only entries it proves earlier are checked.)
             for (const [index, key] of options.observed.applied) {
+              if ((options.observed.appliedInTerm.get(index) ?? Infinity) >= s.term) continue;
               const t = raw.raft.log.term(index);
               if (t !== undefined && String(t) !== key.slice(0, key.indexOf(':'))) {
                 options.observed.violation ??= `leader completeness: ${me} leads term ${s.term} without applied entry ${index}`;

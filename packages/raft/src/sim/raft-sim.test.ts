@@ -37,7 +37,7 @@ function scenario(size: number, churn: boolean): Scenario<Ctx> {
     network: { loss: 0.03, duplicate: 0.03, reorder: 0.1, latency: { kind: 'uniform', minMs: 1, maxMs: 6 } },
     maxTimeMs: 60_000,
     setup(sim) {
-      const observed: Observed = { applied: new Map(), leaders: new Map(), violation: undefined };
+      const observed: Observed = { applied: new Map(), appliedInTerm: new Map(), leaders: new Map(), violation: undefined };
       const waiting = new Map<number, (r: { ok: boolean; value?: string; refused?: boolean }) => void>();
       for (const n of voters) {
         sim.node(n).host('raft', { factory: raftActor({ voters, observed }), mailboxCapacity: 4096 }, { spawn: ['r'] });
@@ -156,6 +156,13 @@ describe('raft under @shn/sim, in the production actor host', () => {
   ] as const) {
     it(`${size} nodes${churn ? ' with membership churn' : ''}: ${SEEDS} seeds are safe, linearizable and live`, async () => {
       const s = scenario(size, churn);
+      const only = process.env['RAFT_SIM_ONLY'];
+      if (only !== undefined) {
+        const r = await runScenario(s, Number(only), { host: createActorHost });
+        const pat = new RegExp(process.env['RAFT_SIM_GREP'] ?? 'vote|crash|restart|FAIL');
+        for (const line of r.sim.log.lines) if (pat.test(line)) console.log(line.slice(0, 300));
+        return;
+      }
       for (let seed = 1; seed <= SEEDS; seed++) {
         const r = await runScenario(s, seed, { host: createActorHost });
         if (!r.ok) throw new Error(`seed ${seed}: ${r.failure?.kind}: ${r.failure?.message}`);
