@@ -1,4 +1,4 @@
-import { systemClock, toShnError, type Clock } from '@shn/core';
+import { systemClock, systemTimer, toShnError, type Clock, type Timer } from '@shn/core';
 import { errorReply, type Reply } from '../resp/reply.js';
 import type { ClientSession } from './client-session.js';
 import { arityOk, type CommandContext, type CommandSpec, type ServerStats } from './command-spec.js';
@@ -13,6 +13,8 @@ export interface CommandExecutorOptions {
   readonly backend: ShardBackend;
   /** Time source for uptime (default systemClock). */
   readonly clock?: Clock;
+  /** Timer for DEBUG SLEEP (default systemTimer). */
+  readonly timer?: Timer;
   /** Server facts for INFO / CONFIG (default: a server with no connections on port 0). */
   readonly stats?: () => ServerStats;
 }
@@ -44,6 +46,8 @@ export class CommandExecutor implements CommandRouter {
     this.base = {
       backend: options.backend,
       clock,
+      timer: options.timer ?? systemTimer,
+      config: new Map(),
       startedAt: clock.monotonic(),
       stats: options.stats ?? (() => ({ tcpPort: 0, connectedClients: 0, totalConnections: 0, totalCommands: 0 })),
       commands,

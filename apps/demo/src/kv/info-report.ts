@@ -11,7 +11,7 @@ export interface InfoInput {
 }
 
 /** The section names INFO knows, in output order. */
-export const INFO_SECTIONS = ['server', 'clients', 'stats', 'keyspace', 'shards'] as const;
+export const INFO_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'shards'] as const;
 
 /**
  * Builds Redis-style INFO text (`# Section` headers, `field:value` lines, CRLF line ends).
@@ -35,6 +35,14 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
       ['tcp_port', String(stats.tcpPort)],
       ['uptime_in_seconds', String(Math.floor(input.uptimeSeconds))],
       ['shards', String(input.gauges.length)],
+    ]));
+  }
+  if (wanted.has('memory')) {
+    const mem = process.memoryUsage();
+    blocks.push(block('Memory', [
+      ['used_memory', String(mem.heapUsed + mem.arrayBuffers)],
+      ['used_memory_rss', String(mem.rss)],
+      ['mem_allocator', 'libc'],
     ]));
   }
   if (wanted.has('clients')) {

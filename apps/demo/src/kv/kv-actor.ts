@@ -5,20 +5,33 @@ import { applyShardRequest } from './shard-executor.js';
 import { asShardRequest } from './shard-request.js';
 import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
 
-/** How often the active-expiry sweep runs, ms (Redis: 10 Hz). */
+/** How often the active-expiry cycle runs, ms (Redis: 10 Hz). */
 export const SWEEP_INTERVAL_MS = 100;
-/** Keys examined per sweep round. */
+/** Keys sampled per round (Redis: 20). */
 export const SWEEP_BATCH = 20;
 /** Rounds per tick while more than a quarter of the sampled keys had expired (Redis's adaptive loop). */
 export const SWEEP_MAX_ROUNDS = 16;
 
+/** Active-expiry tuning of the kv actor (system params `expiry`). */
+export interface KvActorOptions {
+  /** Interval between expiry cycles, ms (default 100; at least 1). */
+  readonly intervalMs?: number;
+  /** Keys sampled per round (default 20). */
+  readonly sample?: number;
+  /** Most rounds per cycle (default 16). */
+  readonly maxRounds?: number;
+}
+
 /**
  * The per-shard `kv` actor: owns one {@link KvStore} and answers {@link ShardRequest} asks
  * with {@link Reply} values. Time comes from `ctx.clock`; expired keys are removed lazily on
- * access and by a periodic sweep scheduled on `ctx.timer`. State is in memory only: a shard
- * restart starts empty.
+ * access and by a periodic cycle on `ctx.timer` that samples keys with a TTL at random
+ * (`ctx.rng`), as Redis does. State is in memory only: a shard restart starts empty.
  */
-export function createKvActor(): ActorBehavior {
+export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
+  const intervalMs = Math.max(1, options.intervalMs ?? SWEEP_INTERVAL_MS);
+  const sample = Math.max(1, options.sample ?? SWEEP_BATCH);
+  const maxRounds = Math.max(1, options.maxRounds ?? SWEEP_MAX_ROUNDS);
   let store: KvStore | undefined;
   let handle: TimerHandle | undefined;
   let stopped = false;
@@ -27,13 +40,9 @@ export function createKvActor(): ActorBehavior {
   const scheduleSweep = (ctx: ActorContext): void => {
     if (stopped) return;
     handle = ctx.timer.setTimeout(() => {
-      if (store !== undefined) {
-        for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
-          if (store.sweep(SWEEP_BATCH) * 4 <= SWEEP_BATCH) break;
-        }
-      }
+      store?.expireCycle(ctx.rng, sample, maxRounds);
       scheduleSweep(ctx);
-    }, SWEEP_INTERVAL_MS);
+    }, intervalMs);
     handle.unref?.();
   };
 
@@ -52,18 +61,17 @@ export function createKvActor(): ActorBehavior {
       store ??= new KvStore(ctx.clock);
       if (CRDT_COUNTER_TYPES.has(env.type)) return crdt.receive(env, ctx);
       if (env.type === 'batch') {
-        // Several requests from one turn of the main thread, applied in order.
+        // Several requests from one turn of the gateway, applied in order.
         const reqs = (env.body as { reqs?: unknown } | null)?.reqs;
         if (!Array.isArray(reqs)) return errorReply('ERR malformed batch request');
-        const now = ctx.clock.now();
         return reqs.map((body: unknown) => {
           const r = asShardRequest(body);
-          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : applyShardRequest(store!, r, now);
+          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : applyShardRequest(store!, r, ctx.clock.now(), ctx.rng);
         });
       }
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
-      return applyShardRequest(store, req, ctx.clock.now());
+      return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
     },
   };
 }

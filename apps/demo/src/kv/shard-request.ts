@@ -4,6 +4,8 @@
  * string, boolean), so requests cross threads unchanged.
  */
 export type ShardRequest =
+  /** A whole Redis command (name first) run by the shard's command table (see shard-executor). */
+  | { readonly op: 'cmd'; readonly args: readonly Buffer[] }
   | { readonly op: 'get'; readonly key: Buffer }
   | {
       readonly op: 'set';
@@ -34,7 +36,7 @@ export type ShardRequest =
   | { readonly op: 'stats' };
 
 /** The request names, for validation. */
-export const SHARD_OPS: ReadonlySet<string> = new Set(['get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats', 'cincr', 'cget']);
+export const SHARD_OPS: ReadonlySet<string> = new Set(['cmd', 'get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats', 'cincr', 'cget']);
 
 /**
  * Checks that an untrusted message body is a well-formed {@link ShardRequest}.
@@ -58,6 +60,8 @@ export function asShardRequest(body: unknown): ShardRequest | undefined {
         isOptBigint(b['pxAt'])
         ? (b as unknown as ShardRequest)
         : undefined;
+    case 'cmd':
+      return isBytesList(b['args']) && (b['args'] as unknown[]).length > 0 ? (b as unknown as ShardRequest) : undefined;
     case 'del':
     case 'exists':
     case 'mget':

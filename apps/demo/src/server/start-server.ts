@@ -9,6 +9,8 @@ import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend } from './runtime-backend.js';
 import { ServerCounters } from './server-counters.js';
+import type { KvSystemParams } from '../kv/system.js';
+import type { ChaosSystemParams } from '../chaos/chaos-system.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -26,6 +28,11 @@ export interface StartServerOptions {
   readonly askTimeoutMs?: number;
   /** The kv system module (default: the compiled `dist/kv/system.js`). */
   readonly systemModule?: URL;
+  /**
+   * Params of the system module, handed to every shard thread (`createRuntime({ params })`):
+   * {@link KvSystemParams} for the default module, `ChaosSystemParams` for the chaos module.
+   */
+  readonly params?: KvSystemParams | ChaosSystemParams;
   readonly limits?: Partial<ConnectionLimits>;
   readonly clock?: Clock;
 }
@@ -109,6 +116,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       system: options.systemModule ?? defaultSystemModule(),
       shards,
       ringCapacity: options.ringCapacity ?? 4 * 1024 * 1024,
+      params: options.params ?? {},
     });
     const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000 });
     const executor = new CommandExecutor({ backend, clock, stats: () => counters });
