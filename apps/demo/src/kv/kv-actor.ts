@@ -2,7 +2,8 @@ import type { ActorBehavior, ActorContext, Envelope, TimerHandle } from '@shn/co
 import { errorReply, type Reply } from '../resp/reply.js';
 import { KvStore } from './kv-store.js';
 import { applyShardRequest } from './shard-executor.js';
-import { asShardRequest } from './shard-request.js';
+import { asShardRequest, type ShardRequest } from './shard-request.js';
+import { DEFAULT_MESSAGE_BUDGET, OversizeStore } from './oversize.js';
 import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
 
 /** How often the active-expiry cycle runs, ms (Redis: 10 Hz). */
@@ -20,6 +21,8 @@ export interface KvActorOptions {
   readonly sample?: number;
   /** Most rounds per cycle (default 16). */
   readonly maxRounds?: number;
+  /** Largest reply payload one message carries, bytes; larger replies are held and fetched in pieces (default 256 KiB). */
+  readonly messageBudget?: number;
 }
 
 /**
@@ -36,6 +39,25 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
   let handle: TimerHandle | undefined;
   let stopped = false;
   const crdt = new ShardCounters();
+  const oversize = new OversizeStore(Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET));
+  const apply = (store: KvStore, req: ShardRequest, ctx: ActorContext): Reply => {
+    switch (req.op) {
+      case 'stage':
+        oversize.stage(req.id, req.part);
+        return null;
+      case 'fetch':
+        return oversize.fetch(req.id, req.offset, Math.min(req.length, oversize.budget));
+      case 'cmd':
+        if (req.staged !== undefined && req.staged.length > 0) {
+          const args = oversize.unstage(req.args, req.staged);
+          if (args === undefined) return errorReply('ERR shard crashed; the command may or may not have been applied');
+          return applyShardRequest(store, { op: 'cmd', args }, ctx.clock.now(), ctx.rng);
+        }
+        return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
+      default:
+        return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
+    }
+  };
 
   const scheduleSweep = (ctx: ActorContext): void => {
     if (stopped) return;
@@ -64,14 +86,17 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
         // Several requests from one turn of the gateway, applied in order.
         const reqs = (env.body as { reqs?: unknown } | null)?.reqs;
         if (!Array.isArray(reqs)) return errorReply('ERR malformed batch request');
-        return reqs.map((body: unknown) => {
-          const r = asShardRequest(body);
-          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : applyShardRequest(store!, r, ctx.clock.now(), ctx.rng);
-        });
+        return oversize.limit(
+          reqs.map((body: unknown) => {
+            const r = asShardRequest(body);
+            return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : apply(store!, r, ctx);
+          }),
+        );
       }
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
-      return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
+      const reply = apply(store, req, ctx);
+      return req.op === 'fetch' ? reply : oversize.limitOne(reply);
     },
   };
 }

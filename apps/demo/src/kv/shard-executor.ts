@@ -41,6 +41,9 @@ export function applyShardRequest(store: KvStore, req: ShardRequest, now: number
   switch (req.op) {
     case 'cmd':
       return run(req.args as Buffer[]);
+    case 'stage':
+    case 'fetch':
+      return errorReply('ERR stage and fetch need the kv actor (oversize messages)');
     case 'get':
       return run([b('get'), req.key]);
     case 'set': {

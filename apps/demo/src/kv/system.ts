@@ -14,6 +14,8 @@ export const KV_MAILBOX_CAPACITY = 1 << 16;
 export interface KvSystemParams {
   /** Active-expiry tuning of every shard (see {@link KvActorOptions}). */
   readonly expiry?: KvActorOptions;
+  /** Largest payload of one gateway↔shard message, bytes (startServer sets it from the ring capacity). */
+  readonly messageBudget?: number;
 }
 
 /**
@@ -24,10 +26,10 @@ export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDe
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
     throw new ShnError('INVALID_ARGUMENT', `kv system params must be an object, got ${typeof params}`);
   }
-  const expiry = params?.expiry;
+  const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
   return {
     kinds: {
-      kv: { mode: 'per-shard', factory: () => createKvActor(expiry), mailboxCapacity: KV_MAILBOX_CAPACITY },
+      kv: { mode: 'per-shard', factory: () => createKvActor(options), mailboxCapacity: KV_MAILBOX_CAPACITY },
     },
   };
 }

@@ -14,10 +14,25 @@ export interface ConnectionLimits {
   readonly maxPendingReplies: number;
   /** Bytes queued in the socket's write buffer before reading pauses (default 4 MiB). */
   readonly maxWriteBuffer: number;
+  /**
+   * Reply bytes queued for a client that does not read them, past which the connection is closed,
+   * like Redis's client-output-buffer-limit (default 256 MiB).
+   */
+  readonly maxOutputBuffer: number;
+  /**
+   * Bytes of one unparsed request held for a connection, past which it is closed, like Redis's
+   * client-query-buffer-limit (default 64 MiB; larger requests cannot cross to a shard anyway).
+   */
+  readonly maxInputBuffer: number;
 }
 
 /** Default {@link ConnectionLimits}. */
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ maxPendingReplies: 1024, maxWriteBuffer: 4 * 1024 * 1024 });
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
+  maxPendingReplies: 1024,
+  maxWriteBuffer: 4 * 1024 * 1024,
+  maxOutputBuffer: 256 * 1024 * 1024,
+  maxInputBuffer: 64 * 1024 * 1024,
+});
 
 interface Slot {
   reply: Reply;
@@ -76,6 +91,12 @@ export class Connection {
     this.parser.push(chunk);
     this.pump();
     this.flush();
+    if (!this.closed && this.parser.bufferedBytes > this.limits.maxInputBuffer) {
+      // One request larger than the input cap (Redis: client-query-buffer-limit): close.
+      this.counters.protocolErrors++;
+      this.closed = true;
+      this.socket.destroy();
+    }
   }
 
   /** Parses and dispatches buffered commands while under the pending bound. */
@@ -145,6 +166,13 @@ export class Connection {
     if (n > 0) {
       const parts = this.writer.take();
       this.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      if (this.socket.writableLength > this.limits.maxOutputBuffer) {
+        // The client sends but does not read its replies (Redis: client-output-buffer-limit).
+        this.counters.outputLimitDisconnects++;
+        this.closed = true;
+        this.socket.destroy();
+        return;
+      }
     }
     if (this.closing && this.pending === 0) {
       this.socket.end();

@@ -8,6 +8,8 @@ export class ServerCounters implements ServerStats {
   totalCommands = 0;
   /** Connections closed because of a protocol error. */
   protocolErrors = 0;
+  /** Connections closed because their unread replies passed the output cap. */
+  outputLimitDisconnects = 0;
   /** Next CLIENT ID. */
   nextClientId = 1;
 }

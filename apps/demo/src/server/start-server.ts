@@ -111,14 +111,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }),
     },
   });
+  const ringCapacity = options.ringCapacity ?? 4 * 1024 * 1024;
+  // One message's payload: an eighth of the ring, a quarter of its largest frame.
+  const messageBudget = Math.max(1024, Math.floor(ringCapacity / 8));
   try {
     runtime = await createRuntime({
       system: options.systemModule ?? defaultSystemModule(),
       shards,
-      ringCapacity: options.ringCapacity ?? 4 * 1024 * 1024,
-      params: options.params ?? {},
+      ringCapacity,
+      params: { ...options.params, messageBudget },
     });
-    const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000 });
+    const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000, maxInflightBytes: Math.floor(ringCapacity / 4), messageBudget });
     const executor = new CommandExecutor({ backend, clock, stats: () => counters });
     kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
     started = true;
