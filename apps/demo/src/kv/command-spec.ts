@@ -10,6 +10,12 @@ export interface ServerStats {
   readonly connectedClients: number;
   readonly totalConnections: number;
   readonly totalCommands: number;
+  /** Connections closed for passing the output cap (client-output-buffer-limit). */
+  readonly outputLimitDisconnects?: number;
+  /** Shard refusals the gateway retried. */
+  readonly shardRefusals?: number;
+  /** How connections are served: `gateway (…reason)` or `shard-owned`. */
+  readonly connectionMode?: string;
 }
 
 /** What a command handler may use. */

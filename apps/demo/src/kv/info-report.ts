@@ -35,6 +35,7 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
       ['tcp_port', String(stats.tcpPort)],
       ['uptime_in_seconds', String(Math.floor(input.uptimeSeconds))],
       ['shards', String(input.gauges.length)],
+      ['connection_mode', stats.connectionMode ?? 'gateway'],
     ]));
   }
   if (wanted.has('memory')) {
@@ -52,6 +53,8 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
     blocks.push(block('Stats', [
       ['total_connections_received', String(stats.totalConnections)],
       ['total_commands_processed', String(stats.totalCommands)],
+      ['client_output_limit_disconnections', String(stats.outputLimitDisconnects ?? 0)],
+      ['shard_refusals_retried', String(stats.shardRefusals ?? 0)],
     ]));
   }
   if (wanted.has('keyspace')) {

@@ -50,7 +50,10 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
       case 'cmd':
         if (req.staged !== undefined && req.staged.length > 0) {
           const args = oversize.unstage(req.args, req.staged);
-          if (args === undefined) return errorReply('ERR shard crashed; the command may or may not have been applied');
+          if (args === undefined) {
+            ctx.log.error('kv: a staged argument is missing or incomplete', { staged: req.staged.join(',') });
+            return errorReply('ERR internal error: a large argument did not arrive whole; the command was not applied');
+          }
           return applyShardRequest(store, { op: 'cmd', args }, ctx.clock.now(), ctx.rng);
         }
         return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);

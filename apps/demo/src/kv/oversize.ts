@@ -5,7 +5,7 @@ import type { Reply } from '../resp/reply.js';
  * Messages between the gateway and a shard must fit one ring frame (about half of the ring's
  * capacity). Larger requests and replies cross in pieces:
  * - a request argument larger than the budget is sent ahead as `stage` pieces and named in the
- *   command's `staged` list (index, stage id); the shard puts it back together;
+ *   command's `staged` list (index, stage id, length); the shard puts it back together;
  * - a reply over the budget stays in the shard as RESP bytes behind a {@link HeldReply} marker,
  *   and the gateway `fetch`es it in pieces.
  */
@@ -84,16 +84,21 @@ export class OversizeStore {
     parts.push(Buffer.from(part));
   }
 
-  /** Puts staged arguments back into `args` (pairs of index, stage id); undefined if one is missing. */
+  /**
+   * Puts staged arguments back into `args` (triples of index, stage id, byte length); undefined
+   * if one is missing or incomplete (never a silently shortened value).
+   */
   unstage(args: readonly Buffer[], staged: readonly number[]): Buffer[] | undefined {
     const out = args.slice();
-    for (let i = 0; i + 1 < staged.length; i += 2) {
+    let ok = true;
+    for (let i = 0; i + 2 < staged.length; i += 3) {
       const parts = this.staged.get(staged[i + 1]!);
-      if (parts === undefined) return undefined;
       this.staged.delete(staged[i + 1]!);
-      out[staged[i]!] = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const value = parts === undefined ? undefined : parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      if (value === undefined || value.length !== staged[i + 2]) ok = false;
+      else out[staged[i]!] = value;
     }
-    return out;
+    return ok ? out : undefined;
   }
 
   /** Held replies and staged arguments waiting (for tests). */

@@ -8,7 +8,7 @@ export type ShardRequest =
   | {
       readonly op: 'cmd';
       readonly args: readonly Buffer[];
-      /** Arguments sent ahead as `stage` pieces: pairs of (argument index, stage id). */
+      /** Arguments sent ahead as `stage` pieces: triples of (argument index, stage id, byte length). */
       readonly staged?: readonly number[];
     }
   /** A piece of a large argument, sent before the command that uses it (see oversize.ts). */

@@ -106,4 +106,26 @@ describe('RuntimeBackend', () => {
     answers.shift()!();
     expect(await Promise.all(rest)).toEqual(['b', 'c']);
   });
+
+  it('a batch refused as full is retried before any later batch to that shard is sent', async () => {
+    const accepted: string[] = [];
+    let refuse = 1;
+    const rt = {
+      shards: 1,
+      shardOf: () => 0,
+      refOnShard: () => ({
+        ask: (_type: string, body: { key?: Buffer }) => {
+          if (refuse-- > 0) return Promise.reject(new ShnError('MAILBOX_FULL', 'ring full'));
+          accepted.push(body.key!.toString());
+          return Promise.resolve('OK');
+        },
+      }),
+    } as unknown as Runtime;
+    const b = new RuntimeBackend(rt, { timer: immediateTimer, messageBudget: 1024 });
+    const big = Buffer.alloc(1100);
+    // Each request fills a batch, so each is sent at once, in the same synchronous run.
+    const replies = await Promise.all(['a', 'b', 'c'].map((k) => b.onShard(0, { op: 'set', key: Buffer.from(k), value: big })));
+    expect(replies).toEqual(['OK', 'OK', 'OK']);
+    expect(accepted).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -53,6 +53,8 @@ export interface RuntimeBackendOptions {
    * Must match the kv system's `messageBudget` param.
    */
   readonly messageBudget?: number;
+  /** Called whenever a shard refuses a batch (full mailbox or ring) and it is queued for a retry. */
+  readonly onRefused?: () => void;
 }
 
 interface Unit {
@@ -75,7 +77,9 @@ interface Unit {
  * that wait, in order, in a per-shard backlog (merged into bigger batches as they wait), so
  * their commands stay unanswered and each connection stops reading its socket at its pending
  * bound. Should a shard still report a full mailbox, the batch goes back to the head of the
- * backlog and is retried after a short delay; `ERR server busy` is never answered.
+ * backlog and is retried after a short delay, and no later batch to that shard is sent before
+ * it (each send waits one microtask, by which time a refusal has been seen); `ERR server busy`
+ * is never answered.
  * Other failures become error replies (this backend never rejects).
  */
 export class RuntimeBackend implements ShardBackend {
@@ -87,6 +91,7 @@ export class RuntimeBackend implements ShardBackend {
   private readonly budget: number;
   private readonly batchBytes: number;
   private nextStage = 1;
+  private readonly onRefused: () => void;
 
   private readonly queues: Queued[][];
   private readonly queuedBytes: number[];
@@ -94,6 +99,8 @@ export class RuntimeBackend implements ShardBackend {
   private readonly inflight: number[];
   private readonly inflightBytes: number[];
   private readonly blocked: boolean[];
+  /** A batch was just sent to this shard and a refusal would not be seen before the next microtask. */
+  private readonly checking: boolean[];
   private flushScheduled = false;
   private readonly flushAll = (): void => {
     this.flushScheduled = false;
@@ -106,6 +113,7 @@ export class RuntimeBackend implements ShardBackend {
     this.delays = options.busyRetryDelaysMs ?? [1, 2, 5, 10, 20, 50];
     this.timer = options.timer ?? systemTimer;
     this.maxInflightBytes = options.maxInflightBytes ?? 1024 * 1024;
+    this.onRefused = options.onRefused ?? (() => undefined);
     this.budget = Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET);
     this.batchBytes = Math.min(MAX_BATCH_BYTES, this.budget);
     this.queues = Array.from({ length: this.shardCount }, () => []);
@@ -114,6 +122,7 @@ export class RuntimeBackend implements ShardBackend {
     this.inflight = new Array<number>(this.shardCount).fill(0);
     this.inflightBytes = new Array<number>(this.shardCount).fill(0);
     this.blocked = new Array<boolean>(this.shardCount).fill(false);
+    this.checking = new Array<boolean>(this.shardCount).fill(false);
   }
 
   shardOf(key: Buffer): number {
@@ -162,7 +171,7 @@ export class RuntimeBackend implements ShardBackend {
         const part = a.subarray(off, Math.min(a.length, off + piece));
         this.enqueue(shard, { op: 'stage', id, part }, part.length + 32, noteFailure);
       }
-      staged.push(i, id);
+      staged.push(i, id, a.length);
       args[i] = EMPTY;
     });
     return new Promise<Reply>((resolve) =>
@@ -215,7 +224,7 @@ export class RuntimeBackend implements ShardBackend {
   }
 
   private canStart(shard: number, bytes: number): boolean {
-    if (this.blocked[shard]) return false;
+    if (this.blocked[shard] || this.checking[shard]) return false;
     const n = this.inflight[shard]!;
     return n === 0 || (n < MAX_INFLIGHT_ASKS && this.inflightBytes[shard]! + bytes <= this.maxInflightBytes);
   }
@@ -251,6 +260,7 @@ export class RuntimeBackend implements ShardBackend {
         this.finished(shard, unit);
         if (isShnError(err) && err.code === 'MAILBOX_FULL') {
           // Back to the head of the line, and hold the shard's later batches until it is retried.
+          this.onRefused();
           this.backlog[shard]!.unshift(unit);
           this.blocked[shard] = true;
           const delay = this.delays[Math.min(unit.attempts++, this.delays.length - 1)] ?? 1;
@@ -265,6 +275,13 @@ export class RuntimeBackend implements ShardBackend {
         this.drain(shard);
       },
     );
+    // A refused ask is rejected synchronously, so its handler above runs in the first microtask.
+    // Send this shard's next batch only after it: a later batch never overtakes a refused one.
+    this.checking[shard] = true;
+    queueMicrotask(() => {
+      this.checking[shard] = false;
+      this.drain(shard);
+    });
   }
 
   private finished(shard: number, unit: Unit): void {

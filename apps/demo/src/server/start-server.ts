@@ -112,8 +112,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     },
   });
   const ringCapacity = options.ringCapacity ?? 4 * 1024 * 1024;
-  // One message's payload: an eighth of the ring, a quarter of its largest frame.
-  const messageBudget = Math.max(1024, Math.floor(ringCapacity / 8));
+  // One message's payload: 1/32 of the ring. Requests in flight per shard: 1/8 of it. The ring
+  // releases consumed frames lazily and pads at its end, so its occupancy can reach about twice
+  // what is in flight plus one frame; these bounds keep it far from full, so a batch is never
+  // refused (a refusal is retried, but could let a later batch to that shard overtake it).
+  const messageBudget = Math.max(1024, Math.floor(ringCapacity / 32));
   try {
     runtime = await createRuntime({
       system: options.systemModule ?? defaultSystemModule(),
@@ -121,7 +124,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       ringCapacity,
       params: { ...options.params, messageBudget },
     });
-    const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000, maxInflightBytes: Math.floor(ringCapacity / 4), messageBudget });
+    const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000, maxInflightBytes: Math.floor(ringCapacity / 8), messageBudget, onRefused: () => counters.shardRefusals++ });
     const executor = new CommandExecutor({ backend, clock, stats: () => counters });
     kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
     started = true;
