@@ -15,6 +15,7 @@ import { startServer } from './server/start-server.js';
 import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
+import type { ConnectionModeRequest } from './server/connection-mode.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -34,6 +35,8 @@ export interface CliOptions {
   readonly host: string;
   readonly adminPort: number;
   readonly shards: number;
+  /** `--connections auto|gateway|shard-owned` (default auto). */
+  readonly connections?: ConnectionModeRequest;
   /** Present with `--chaos`: kill a random shard every `intervalMs` on average (seeded by `seed`). */
   readonly chaos?: { readonly intervalMs: number; readonly seed: number };
   /**
@@ -65,6 +68,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'chaos-rules': { type: 'string' },
         'chaos-rules-seed': { type: 'string' },
         record: { type: 'string' },
+        connections: { type: 'string' },
       },
       strict: true,
     }));
@@ -100,8 +104,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
           ...(rules === undefined ? {} : { rules, seed: int('--chaos-rules-seed', rulesSeed, 1, 0, 2 ** 31 - 1) }),
           ...(record === undefined ? {} : { recordDir: record }),
         };
+  const connections = values['connections'] as string | undefined;
+  if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
+    throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
+  }
   return {
     ...(chaos === undefined ? {} : { chaos }),
+    ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
     port: int('--port', (values['port'] as string | undefined) ?? env['SHN_KV_PORT'], 6380, 0, 65535),
     host: (values['host'] as string | undefined) ?? '127.0.0.1',
@@ -116,13 +125,14 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
     process.exitCode = 2;
     return;
   }
   const { systemParams, ...rest } = cli;
   const server = await startServer(systemParams === undefined ? rest : { ...rest, systemModule: chaosSystemModule(), params: systemParams });
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
+  console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
   const chaos =

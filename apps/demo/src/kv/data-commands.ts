@@ -83,13 +83,13 @@ function twoKeys(name: string, arity: number, flags: string[], cross: (a: Buffer
 }
 
 async function dump(cx: CommandContext, key: Buffer): Promise<Reply> {
-  return cx.backend.forKey(key, { op: 'cmd', args: [b('__dump'), key] });
+  return await cx.backend.forKey(key, { op: 'cmd', args: [b('__dump'), key] });
 }
 
 /** Moves a dumped value onto `key`'s shard (`mode` replace or nx). */
-function restore(cx: CommandContext, key: Buffer, mode: 'replace' | 'nx', dumped: readonly Reply[]): Promise<Reply> {
+async function restore(cx: CommandContext, key: Buffer, mode: 'replace' | 'nx', dumped: readonly Reply[]): Promise<Reply> {
   const [type, at, ...parts] = dumped as [Buffer, number, ...Buffer[]];
-  return cx.backend.forKey(key, { op: 'cmd', args: [b('__restore'), key, b(mode), b(String(at)), type, ...parts] });
+  return await cx.backend.forKey(key, { op: 'cmd', args: [b('__restore'), key, b(mode), b(String(at)), type, ...parts] });
 }
 
 /** RENAME across shards: not atomic (a reader may briefly see both keys or, after a crash, neither). */

@@ -4,6 +4,8 @@ import type { ServerStats } from './command-spec.js';
 /** Everything the INFO text is built from. */
 export interface InfoInput {
   readonly stats: ServerStats;
+  /** The connection INFO runs on (its shard is reported). */
+  readonly session?: { readonly shard?: number };
   readonly uptimeSeconds: number;
   readonly gauges: readonly ShardGauges[];
   /** Per shard: live keys and keys with a TTL (undefined when the shard did not answer). */
@@ -36,6 +38,7 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
       ['uptime_in_seconds', String(Math.floor(input.uptimeSeconds))],
       ['shards', String(input.gauges.length)],
       ['connection_mode', stats.connectionMode ?? 'gateway'],
+      ['served_by_shard', input.session?.shard === undefined ? 'gateway' : String(input.session.shard)],
     ]));
   }
   if (wanted.has('memory')) {

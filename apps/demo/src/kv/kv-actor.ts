@@ -4,6 +4,7 @@ import { KvStore } from './kv-store.js';
 import { applyShardRequest } from './shard-executor.js';
 import { asShardRequest, type ShardRequest } from './shard-request.js';
 import { DEFAULT_MESSAGE_BUDGET, OversizeStore } from './oversize.js';
+import { ensureListening, registerShardThread, stopListening, type ShardListenRequest } from '../server/shard-listener.js';
 import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
 
 /** How often the active-expiry cycle runs, ms (Redis: 10 Hz). */
@@ -73,18 +74,22 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
 
   return {
     start(ctx) {
-      store = new KvStore(ctx.clock);
+      const own = new KvStore(ctx.clock);
+      store = own;
       stopped = false;
       scheduleSweep(ctx);
+      registerShardThread({ shard: Number(ctx.id), ctx, apply: (req) => apply(own, req, ctx) });
     },
     stop(ctx) {
       stopped = true;
       if (handle !== undefined) ctx.timer.clearTimeout(handle);
       crdt.stop(ctx);
     },
-    receive(env: Envelope, ctx: ActorContext): Reply {
+    receive(env: Envelope, ctx: ActorContext): Reply | Promise<unknown> {
       store ??= new KvStore(ctx.clock);
       if (CRDT_COUNTER_TYPES.has(env.type)) return crdt.receive(env, ctx);
+      if (env.type === 'listen') return ensureListening(env.body as ShardListenRequest);
+      if (env.type === 'unlisten') return stopListening().then(() => 'OK');
       if (env.type === 'batch') {
         // Several requests from one turn of the gateway, applied in order.
         const reqs = (env.body as { reqs?: unknown } | null)?.reqs;

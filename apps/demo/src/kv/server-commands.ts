@@ -82,6 +82,7 @@ async function info(a: Buffer[], cx: CommandContext): Promise<Reply> {
   const text = infoReport(
     {
       stats: cx.stats(),
+      session: cx.session,
       uptimeSeconds: (cx.clock.monotonic() - cx.startedAt) / 1000,
       gauges: cx.backend.gauges(),
       shardKeys: shardStats.map((r) => (Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1] } : undefined)),
@@ -99,7 +100,7 @@ function client(a: Buffer[], cx: CommandContext): Reply {
   const s = cx.session;
   const arity = (n: number): boolean => (n >= 0 ? a.length === n : a.length >= -n);
   const describe = (): string =>
-    `id=${s.id} addr=${s.addr} name=${s.name?.toString('latin1') ?? ''} db=0 lib-name=${s.libName ?? ''} lib-ver=${s.libVersion ?? ''}`;
+    `id=${s.id} addr=${s.addr} name=${s.name?.toString('latin1') ?? ''} db=0 lib-name=${s.libName ?? ''} lib-ver=${s.libVersion ?? ''} shard=${s.shard ?? 'gateway'}`;
   switch (sub(a)) {
     case 'id':
       return arity(2) ? s.id : wrongArity('client|id');

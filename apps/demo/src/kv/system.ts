@@ -6,6 +6,7 @@
 import { ShnError, type SystemDefinition } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
 import { createKvActor, type KvActorOptions } from './kv-actor.js';
+import { kvRouter } from './kv-router.js';
 
 /** Per-shard mailbox capacity of the `kv` actor, in envelopes. */
 export const KV_MAILBOX_CAPACITY = 1 << 16;
@@ -28,6 +29,7 @@ export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDe
   }
   const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
   return {
+    router: kvRouter,
     kinds: {
       kv: { mode: 'per-shard', factory: () => createKvActor(options), mailboxCapacity: KV_MAILBOX_CAPACITY },
     },

@@ -33,6 +33,9 @@ function requestBytes(req: ShardRequest): number {
 /** Asks outstanding per shard before further batches wait in the gateway's backlog. */
 export const MAX_INFLIGHT_ASKS = 256;
 
+/** What the backend needs of a runtime (a `Runtime`, or a shard thread's view of its peers). */
+export type ShardMessenger = Pick<Runtime, 'shards' | 'shardOf' | 'refOnShard' | 'gauges'>;
+
 /** Options for {@link RuntimeBackend}. */
 export interface RuntimeBackendOptions {
   /** Timeout of each shard ask, ms (default 5000). */
@@ -107,7 +110,7 @@ export class RuntimeBackend implements ShardBackend {
     for (let s = 0; s < this.shardCount; s++) this.flushShard(s);
   };
 
-  constructor(private readonly rt: Runtime, options: RuntimeBackendOptions = {}) {
+  constructor(private readonly rt: ShardMessenger, options: RuntimeBackendOptions = {}) {
     this.shardCount = rt.shards;
     this.timeoutMs = options.askTimeoutMs ?? 5000;
     this.delays = options.busyRetryDelaysMs ?? [1, 2, 5, 10, 20, 50];
