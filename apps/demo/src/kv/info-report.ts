@@ -9,7 +9,7 @@ export interface InfoInput {
   readonly uptimeSeconds: number;
   readonly gauges: readonly ShardGauges[];
   /** Per shard: live keys and keys with a TTL (undefined when the shard did not answer). */
-  readonly shardKeys: readonly ({ keys: number; expires: number } | undefined)[];
+  readonly shardKeys: readonly ({ keys: number; expires: number; commands?: number } | undefined)[];
 }
 
 /** The section names INFO knows, in output order. */
@@ -69,7 +69,13 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
     }
     blocks.push(block('Keyspace', keys > 0 ? [['db0', `keys=${keys},expires=${expires},avg_ttl=0`]] : []));
   }
-  if (wanted.has('shards')) {
+  if (wanted.has('shards') && input.gauges.length === 0) {
+    // Shard-owned mode: a shard thread has no runtime gauges; each shard's own answer stands in.
+    blocks.push(block('Shards', input.shardKeys.map((k, i) => [
+      `shard${i}`,
+      k === undefined ? 'state=unreachable' : `state=up,keys=${k.keys},processed=${k.commands ?? 0}`,
+    ] as const)));
+  } else if (wanted.has('shards')) {
     blocks.push(block('Shards', input.gauges.map((g, i) => {
       const k = input.shardKeys[i];
       return [

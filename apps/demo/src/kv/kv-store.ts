@@ -19,6 +19,8 @@ export class KvStore {
   private volatile: KvEntry[] = [];
   /** Keys reclaimed by expiry so far (lazy and active). */
   expiredKeys = 0;
+  /** Commands run on this store (inline or from messages). */
+  commands = 0;
 
   constructor(private readonly clock: Clock) {}
 

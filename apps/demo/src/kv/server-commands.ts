@@ -85,7 +85,9 @@ async function info(a: Buffer[], cx: CommandContext): Promise<Reply> {
       session: cx.session,
       uptimeSeconds: (cx.clock.monotonic() - cx.startedAt) / 1000,
       gauges: cx.backend.gauges(),
-      shardKeys: shardStats.map((r) => (Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1] } : undefined)),
+      shardKeys: shardStats.map((r) =>
+        Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1], commands: typeof r[2] === 'number' ? r[2] : 0 } : undefined,
+      ),
     },
     sections,
   );

@@ -23,6 +23,7 @@ export function runShardCommand(store: KvStore, args: readonly Buffer[], now: nu
   const name = args[0] === undefined ? '' : keyString(args[0]).toLowerCase();
   const fn = SHARD_COMMANDS.get(name);
   if (fn === undefined) return errorReply(`ERR shard has no command '${name.slice(0, 64)}'`);
+  store.commands++;
   try {
     return fn(args, { store, now, rng });
   } catch (err) {
@@ -68,7 +69,7 @@ export function applyShardRequest(store: KvStore, req: ShardRequest, now: number
     case 'flushall':
       return run([b('flushall')]);
     case 'stats':
-      return [store.size(), store.volatileCount()];
+      return [store.size(), store.volatileCount(), store.commands];
     case 'cincr':
     case 'cget':
       return errorReply('ERR CRDT commands need the runtime backend (a per-shard @shn/crdt replica)');
