@@ -1,4 +1,4 @@
-import { errorReply, OK, type Reply } from '../resp/reply.js';
+import { errorReply, OK } from '../resp/reply.js';
 import { INT64_MAX, INT64_MIN, parseStrictInt64 } from '../resp/strict-integer.js';
 import { globMatch } from './glob-match.js';
 import { invalidExpire, KV_ERRORS } from './kv-errors.js';

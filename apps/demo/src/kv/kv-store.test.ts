@@ -68,7 +68,11 @@ describe('KvStore', () => {
           const k = keys[d % Math.max(1, keys.length)];
           if (k !== undefined && s.delete(k)) left.delete(k);
         }
-        for (const k of ['x1', 'x2']) if (!left.has(k)) (s.set(k, Buffer.from(k), undefined), left.add(k));
+        for (const k of ['x1', 'x2']) {
+          if (left.has(k)) continue;
+          s.set(k, Buffer.from(k), undefined);
+          left.add(k);
+        }
         const seen: string[] = [];
         let cursor = 0;
         do {
