@@ -37,6 +37,8 @@ export class CommandExecutor implements CommandRouter {
   readonly commands: ReadonlyMap<string, CommandSpec>;
   private readonly base: Omit<CommandContext, 'session'>;
   private readonly lookup = new Map<string, CommandSpec>();
+  /** One context per session, built once (no allocation per command). */
+  private readonly contexts = new WeakMap<ClientSession, CommandContext>();
 
   constructor(options: CommandExecutorOptions) {
     const commands = new Map<string, CommandSpec>();
@@ -59,7 +61,12 @@ export class CommandExecutor implements CommandRouter {
     if (spec === undefined) return unknownCommand(args);
     if (!arityOk(spec.arity, args.length)) return wrongArity(spec.name);
     try {
-      const out = spec.run(args, { ...this.base, session });
+      let cx = this.contexts.get(session);
+      if (cx === undefined) {
+        cx = { ...this.base, session };
+        this.contexts.set(session, cx);
+      }
+      const out = spec.run(args, cx);
       return out instanceof Promise ? out.catch(failureReply) : out;
     } catch (err) {
       return failureReply(err);

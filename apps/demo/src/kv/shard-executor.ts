@@ -14,15 +14,22 @@ export const SHARD_COMMANDS: ReadonlyMap<string, ShardCommandFn> = new Map(
 );
 
 const noRng: Rng = { next: () => 0, int: () => 0 };
+/** Command names as sent (any case) to their functions, filled as names are seen. */
+const byRawName = new Map<string, ShardCommandFn | undefined>();
 
 /**
  * Runs one command on a shard's store: `args[0]` is the name (any case), arity already checked
  * by the gateway. Never throws: an unexpected failure becomes an error reply.
  */
 export function runShardCommand(store: KvStore, args: readonly Buffer[], now: number, rng: Rng = noRng): Reply {
-  const name = args[0] === undefined ? '' : keyString(args[0]).toLowerCase();
-  const fn = SHARD_COMMANDS.get(name);
-  if (fn === undefined) return errorReply(`ERR shard has no command '${name.slice(0, 64)}'`);
+  const raw = args[0] === undefined ? '' : keyString(args[0]);
+  let fn = byRawName.get(raw);
+  if (fn === undefined) {
+    fn = SHARD_COMMANDS.get(raw.toLowerCase());
+    if (fn === undefined) return errorReply(`ERR shard has no command '${raw.toLowerCase().slice(0, 64)}'`);
+    if (byRawName.size < 1024) byRawName.set(raw, fn);
+  }
+  const name = raw;
   store.commands++;
   try {
     return fn(args, { store, now, rng });

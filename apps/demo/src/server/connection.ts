@@ -55,6 +55,8 @@ export class Connection {
   private readonly writer = new RespWriter();
   private readonly queue: Slot[] = [];
   private head = 0;
+  /** Replies still being computed (asynchronous commands not yet complete). */
+  private waiting = 0;
   private paused = false;
   /** No more commands are parsed (QUIT or protocol error); close once the queue is flushed. */
   private closing = false;
@@ -90,7 +92,9 @@ export class Connection {
     if (this.closing || this.closed) return;
     this.parser.push(chunk);
     this.pump();
-    this.flush();
+    // Every reply ready: write now. Otherwise the ready prefix waits for the first completion
+    // (see complete), so a pipeline mixing local and remote keys goes out in one write.
+    if (this.waiting === 0) this.flush();
     if (!this.closed && this.parser.bufferedBytes > this.limits.maxInputBuffer) {
       // One request larger than the input cap (Redis: client-query-buffer-limit): close.
       this.counters.protocolErrors++;
@@ -118,6 +122,7 @@ export class Connection {
       if (out instanceof Promise) {
         const slot: Slot = { reply: null, done: false };
         this.queue.push(slot);
+        this.waiting++;
         out.then(
           (reply) => this.complete(slot, reply),
           (err: unknown) => this.complete(slot, errorReply(`ERR ${isShnError(err) ? err.code : 'internal error'}`)),
@@ -136,7 +141,9 @@ export class Connection {
   private complete(slot: Slot, reply: Reply): void {
     slot.reply = reply;
     slot.done = true;
-    if (!this.flushScheduled && this.queue[this.head] === slot) {
+    this.waiting--;
+    // Any completion: write what is ready once this turn's completions are in (one write).
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }

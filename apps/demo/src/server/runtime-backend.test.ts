@@ -92,11 +92,11 @@ describe('RuntimeBackend', () => {
     const b = new RuntimeBackend(rt, { timer: immediateTimer, maxInflightBytes: 1024 });
     const big = Buffer.alloc(600);
     const cmd = (k: string) => ({ op: 'cmd' as const, args: [Buffer.from('set'), Buffer.from(k), big] });
+    const turn = () => new Promise((r) => setImmediate(r));
     const first = b.onShard(0, cmd('a'));
-    await Promise.resolve();
+    await turn();
     const rest = [b.onShard(0, cmd('b')), b.onShard(0, cmd('c'))];
-    await Promise.resolve();
-    await Promise.resolve();
+    await turn();
     expect(sent).toEqual([['a']]);
     expect(b.backlogOf(0)).toBe(1);
     answers.shift()!();

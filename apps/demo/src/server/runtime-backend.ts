@@ -69,8 +69,8 @@ interface Unit {
 /**
  * A {@link ShardBackend} over a `@shn/core-mailbox` runtime whose system module defines the
  * per-shard `kv` kind. Single-key requests go to the shard that owns `kv/<key as latin1>`;
- * fan-out requests to the shard named. Requests for one shard made in the same microtask
- * checkpoint (one socket read, or reads of many connections) travel as ONE `batch` message,
+ * fan-out requests to the shard named. Requests for one shard made in the same event-loop
+ * turn (the socket reads of every connection in one poll phase) travel as ONE `batch` message,
  * in order, and its reply array is handed back request by request: the per-message cost of a
  * shard hop is paid once per batch. All requests come from the main thread, so per-shard FIFO
  * order holds between them.
@@ -153,8 +153,10 @@ export class RuntimeBackend implements ShardBackend {
     this.queuedBytes[shard]! += bytes;
     if (q.length >= MAX_BATCH || this.queuedBytes[shard]! >= this.batchBytes) this.flushShard(shard);
     else if (!this.flushScheduled) {
+      // Once per event-loop turn: after the poll phase, so the reads of every connection that
+      // turn share one batch per shard.
       this.flushScheduled = true;
-      queueMicrotask(this.flushAll);
+      setImmediate(this.flushAll);
     }
   }
 

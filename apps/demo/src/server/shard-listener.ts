@@ -45,7 +45,7 @@ const MESSAGED: ReadonlySet<string> = new Set(['cincr', 'cget']);
 /**
  * The backend of a shard-owned connection: a key this shard owns runs inline on its store;
  * any other goes to its owner over the shard-to-shard rings, batched per destination shard
- * per microtask checkpoint by a {@link RuntimeBackend} (same bounds and backpressure).
+ * per event-loop turn by a {@link RuntimeBackend} (same bounds and backpressure).
  */
 class ShardOwnedBackend implements ShardBackend {
   readonly shardCount: number;
