@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reusePortSupport } from './connection-mode.js';
+import { startServer } from './start-server.js';
 
 /** A Node binary with reusePort (>= 22.12 / 23.1): this one, $NODE24, or the one `npm i node@24` puts in /tmp/n24. */
 function findNode(): string | undefined {
@@ -87,6 +88,34 @@ describe('shard-owned connections (reusePort, Node >= 22.12)', () => {
       expect(list).toMatch(/shard=0/);
     } finally {
       for (const c of clients) c.disconnect();
+    }
+  }, 60_000);
+
+  it.skipIf(!reusePortSupport().ok)('in process on this Node: a killed shard restarts and listens again', async () => {
+    const server = await startServer({ port: 0, adminPort: 0, shards: 2, connections: 'shard-owned' });
+    try {
+      expect(server.connectionMode.mode).toBe('shard-owned');
+      await server.runtime.killShard(1);
+      await server.runtime.whenReady();
+      let seen = false;
+      for (let i = 0; i < 100 && !seen; i++) {
+        const c = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1, lazyConnect: true });
+        try {
+          await c.connect();
+          const info = String(await c.call('client', 'info'));
+          if (/ shard=1/.test(info)) {
+            expect(await c.set('after', 'restart')).toBe('OK');
+            seen = true;
+          }
+        } catch {
+          await new Promise((r) => setTimeout(r, 50));
+        } finally {
+          c.disconnect();
+        }
+      }
+      expect(seen).toBe(true);
+    } finally {
+      await server.close();
     }
   }, 60_000);
 
