@@ -25,6 +25,26 @@ function jumpHash(key: number, buckets: number): number {
   return b;
 }
 
+const PREFIX_HASH = ((): number => {
+  let h = 0x811c9dc5;
+  for (const c of 'kv/') {
+    h ^= c.charCodeAt(0);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h;
+})();
+
+/** {@link kvShardOf} of `kv/<key>` straight from the key's bytes (no string is built). */
+export function kvShardOfKey(key: Uint8Array, shards: number): number {
+  if (shards === 1) return 0;
+  let h = PREFIX_HASH;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return jumpHash(h >>> 0, shards);
+}
+
 /**
  * The shard that owns actor `name` (`kv/<key as latin1>`) among `shards` shards. The kv system
  * declares {@link kvRouter}, so the runtime places actors with this same function, and a shard

@@ -30,10 +30,11 @@ export class KvStore {
   }
 
   /** The live entry for `key`, deleting it first if it has expired. */
-  entry(key: string, now = this.clock.now()): KvEntry | undefined {
+  entry(key: string, now?: number): KvEntry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
-    if (e.expiresAt !== undefined && e.expiresAt <= now) {
+    // The clock is read only for keys that carry a TTL.
+    if (e.expiresAt !== undefined && e.expiresAt <= (now ?? this.clock.now())) {
       this.remove(e);
       this.expiredKeys++;
       return undefined;

@@ -158,3 +158,14 @@ describe('the Redis surface', () => {
     expect(await run('flushdb')).toBe('OK');
   });
 });
+
+describe('kv router', () => {
+  it('hashes key bytes exactly as the runtime hashes the actor name kv/<key as latin1> (property)', async () => {
+    const { kvShardOf, kvShardOfKey } = await import('./kv-router.js');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 1, max: 64 }), (key, shards) => {
+        expect(kvShardOfKey(key, shards)).toBe(kvShardOf(`kv/${Buffer.from(key).toString('latin1')}`, shards));
+      }),
+    );
+  });
+});

@@ -1,9 +1,9 @@
 import type { ActorContext, ShardGauges } from '@shn/core';
 import { ShnError } from '@shn/core';
 import { CommandExecutor } from '../kv/command-executor.js';
-import { idsOnShards, kvShardOf } from '../kv/kv-router.js';
+import { idsOnShards, kvShardOf, kvShardOfKey } from '../kv/kv-router.js';
 import type { ShardBackend } from '../kv/shard-backend.js';
-import { keyString, type ShardRequest } from '../kv/shard-request.js';
+import type { ShardRequest } from '../kv/shard-request.js';
 import { errorReply, type Reply } from '../resp/reply.js';
 import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
@@ -57,7 +57,7 @@ class ShardOwnedBackend implements ShardBackend {
   }
 
   shardOf(key: Buffer): number {
-    return kvShardOf(`kv/${keyString(key)}`, this.shardCount);
+    return kvShardOfKey(key, this.shardCount);
   }
 
   forKey(key: Buffer, req: ShardRequest): Reply | Promise<Reply> {
