@@ -3,7 +3,7 @@
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
- * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]]`.
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { ShnError } from '@shn/core';
 import { startServer } from './server/start-server.js';
 import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
+import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
+import type { ConnectionModeRequest } from './server/connection-mode.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -33,8 +35,15 @@ export interface CliOptions {
   readonly host: string;
   readonly adminPort: number;
   readonly shards: number;
+  /** `--connections auto|gateway|shard-owned` (default auto). */
+  readonly connections?: ConnectionModeRequest;
   /** Present with `--chaos`: kill a random shard every `intervalMs` on average (seeded by `seed`). */
   readonly chaos?: { readonly intervalMs: number; readonly seed: number };
+  /**
+   * Params for the shard threads' system module, from `--chaos-rules`, `--chaos-rules-seed` and
+   * `--record`; present only when one of them is given (then the chaos system module runs).
+   */
+  readonly systemParams?: ChaosSystemParams;
 }
 
 /**
@@ -56,6 +65,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         chaos: { type: 'boolean' },
         'chaos-interval-ms': { type: 'string' },
         'chaos-seed': { type: 'string' },
+        'chaos-rules': { type: 'string' },
+        'chaos-rules-seed': { type: 'string' },
+        record: { type: 'string' },
+        connections: { type: 'string' },
       },
       strict: true,
     }));
@@ -78,8 +91,27 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     values['chaos'] === true
       ? { intervalMs: int('--chaos-interval-ms', chaosInterval, 3000, 10, 86_400_000), seed: int('--chaos-seed', chaosSeed, 1, 0, 2 ** 31 - 1) }
       : undefined;
+  const rules = values['chaos-rules'] as string | undefined;
+  const rulesSeed = values['chaos-rules-seed'] as string | undefined;
+  const record = values['record'] as string | undefined;
+  if (rules !== undefined) kvChaosRules(rules); // validate now: a bad rule list is a usage error
+  if (rulesSeed !== undefined && rules === undefined) throw new ShnError('INVALID_ARGUMENT', '--chaos-rules-seed needs --chaos-rules');
+  if (record === '') throw new ShnError('INVALID_ARGUMENT', '--record needs a directory');
+  const systemParams: ChaosSystemParams | undefined =
+    rules === undefined && record === undefined
+      ? undefined
+      : {
+          ...(rules === undefined ? {} : { rules, seed: int('--chaos-rules-seed', rulesSeed, 1, 0, 2 ** 31 - 1) }),
+          ...(record === undefined ? {} : { recordDir: record }),
+        };
+  const connections = values['connections'] as string | undefined;
+  if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
+    throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
+  }
   return {
     ...(chaos === undefined ? {} : { chaos }),
+    ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
+    ...(systemParams === undefined ? {} : { systemParams }),
     port: int('--port', (values['port'] as string | undefined) ?? env['SHN_KV_PORT'], 6380, 0, 65535),
     host: (values['host'] as string | undefined) ?? '127.0.0.1',
     adminPort: int('--admin-port', (values['admin-port'] as string | undefined) ?? env['SHN_KV_ADMIN_PORT'], 9464, 0, 65535),
@@ -93,13 +125,14 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
     process.exitCode = 2;
     return;
   }
-  const chaosRules = cli.chaos !== undefined && (process.env['SHN_KV_CHAOS'] ?? '') !== '';
-  const server = await startServer(chaosRules ? { ...cli, systemModule: chaosSystemModule() } : cli);
+  const { systemParams, ...rest } = cli;
+  const server = await startServer(systemParams === undefined ? rest : { ...rest, systemModule: chaosSystemModule(), params: systemParams });
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
+  console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
   const chaos =
@@ -109,7 +142,7 @@ async function runCli(): Promise<void> {
   if (cli.chaos !== undefined) {
     console.log(
       `chaos: killing a random shard every ~${cli.chaos.intervalMs} ms (seed ${cli.chaos.seed}); ` +
-        (chaosRules ? `message rules from SHN_KV_CHAOS=${process.env['SHN_KV_CHAOS'] ?? ''}` : 'set SHN_KV_CHAOS=1 for latency/drop rules too'),
+        (systemParams?.rules !== undefined ? `message rules from --chaos-rules ${String(systemParams.rules)}` : 'add --chaos-rules default for latency/drop rules too'),
     );
   }
   let stopping = false;

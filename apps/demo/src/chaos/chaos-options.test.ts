@@ -17,7 +17,11 @@ describe('--chaos options', () => {
     },
   );
 
-  it('selects chaos rules from SHN_KV_CHAOS', () => {
+  it('selects chaos rules from --chaos-rules, and turns rule and record flags into system params', () => {
+    expect(parseCli(['--chaos-rules', 'default', '--chaos-rules-seed', '4', '--record', '/tmp/r'], {}).systemParams).toEqual({ rules: 'default', seed: 4, recordDir: '/tmp/r' });
+    expect('systemParams' in parseCli([], {})).toBe(false);
+    expect(() => parseCli(['--chaos-rules', '[{"action":{"kind":"nope"}}]'], {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => parseCli(['--chaos-rules-seed', '4'], {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(kvChaosRules(undefined)).toEqual([]);
     expect(kvChaosRules('0')).toEqual([]);
     expect(kvChaosRules('1')).toBe(DEFAULT_KV_CHAOS_RULES);

@@ -4,7 +4,8 @@ import { ShnError } from '@shn/core';
 
 /**
  * The compiled chaos system module (`dist/chaos/chaos-system.js`): the kv system plus the
- * chaos middleware configured by `SHN_KV_CHAOS`. Pass it as `startServer({ systemModule })`.
+ * chaos middleware configured by its params (`ChaosSystemParams`). Pass it as
+ * `startServer({ systemModule, params })`.
  * Shard threads run plain JavaScript, so the built file is used even from sources.
  * @throws ShnError `INVALID_ARGUMENT` if apps/demo has not been built.
  */

@@ -1,23 +1,23 @@
 /**
  * The shn-kv system module with chaos: the `kv` kind of `../kv/system.js` plus a chaos
- * middleware whose rules come from `SHN_KV_CHAOS` (read in every thread: worker threads
- * inherit the environment). `SHN_KV_CHAOS=1` (or `default`) uses {@link DEFAULT_KV_CHAOS_RULES};
- * any other value is a JSON array of `@shn/sim` chaos rules. `SHN_KV_CHAOS_SEED` (default 1)
- * seeds the decisions; each thread mixes in its thread id so threads do not decide alike.
- * `SHN_KV_RECORD=<dir>` also records what each shard's actors receive to
+ * middleware whose rules come from the system params (`createRuntime({ params })`, which hands
+ * them to every thread; `shn-kv --chaos-rules …` sets them). `rules: 'default'` uses
+ * {@link DEFAULT_KV_CHAOS_RULES}; otherwise an array (or JSON text) of `@shn/sim` chaos rules.
+ * `seed` (default 1) seeds the decisions; each thread mixes in its thread id so threads do not
+ * decide alike. `recordDir` also records what each shard's actors receive to
  * `<dir>/thread-<threadId>.jsonl` (see `recordingMiddleware` in `@shn/sim`), innermost, so the
- * recording holds exactly what the actors saw after chaos.
+ * recording holds exactly what the actors saw after chaos. No environment variable is read.
  */
 import { join } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { seededRng } from '@shn/core';
+import { ShnError, seededRng } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
 import { chaosMiddleware, fileRecordingSink, parseChaosRules, recordingMiddleware } from '@shn/sim';
 import type { ChaosMiddleware, ChaosRule, ResolvedChaosRule } from '@shn/sim';
-import kvSystem from '../kv/system.js';
+import { kvSystemDefinition, type KvSystemParams } from '../kv/system.js';
 
 /**
- * The rules `SHN_KV_CHAOS=1` turns on: 0–5 ms of latency on 20% of the deliveries to the
+ * The rules `--chaos-rules default` turns on: 0–5 ms of latency on 20% of the deliveries to the
  * kv actor, and 0.5% of the asks from the main thread dropped (the client then sees
  * `ERR timeout waiting for shard` after the ask timeout).
  */
@@ -26,27 +26,47 @@ export const DEFAULT_KV_CHAOS_RULES: readonly ChaosRule[] = [
   { name: 'kv-drop-ask', match: { kinds: ['kv'] }, hooks: ['ask'], probability: 0.005, action: { kind: 'drop' } },
 ];
 
-/**
- * The chaos rules selected by `value` (the `SHN_KV_CHAOS` variable).
- * @throws ShnError `INVALID_ARGUMENT` for JSON that is not a valid rule list.
- */
-export function kvChaosRules(value: string | undefined): readonly ChaosRule[] | readonly ResolvedChaosRule[] {
-  if (value === undefined || value === '' || value === '0') return [];
-  if (value === '1' || value === 'default') return DEFAULT_KV_CHAOS_RULES;
-  return parseChaosRules(value);
+/** Params of the chaos system module (structured-cloneable). */
+export interface ChaosSystemParams extends KvSystemParams {
+  /** `'default'` (or `'1'`), JSON text of a rule array, or a rule array; absent/`''`/`'0'` = no rules. */
+  readonly rules?: string | readonly ChaosRule[];
+  /** Seeds the chaos decisions (default 1). */
+  readonly seed?: number;
+  /** Record what each shard's actors receive to `<recordDir>/thread-<id>.jsonl`. */
+  readonly recordDir?: string;
 }
 
-const seed = Number.parseInt(process.env['SHN_KV_CHAOS_SEED'] ?? '1', 10);
+/**
+ * The chaos rules selected by `value` (`--chaos-rules`).
+ * @throws ShnError `INVALID_ARGUMENT` for JSON that is not a valid rule list.
+ */
+export function kvChaosRules(value: string | readonly ChaosRule[] | undefined): readonly ChaosRule[] | readonly ResolvedChaosRule[] {
+  if (Array.isArray(value)) return parseChaosRules(JSON.stringify(value));
+  if (value === undefined || value === '' || value === '0') return [];
+  if (value === '1' || value === 'default') return DEFAULT_KV_CHAOS_RULES;
+  return parseChaosRules(value as string);
+}
 
-/** This thread's chaos middleware (the main thread's instance is the one `shn-kv --chaos` reports). */
-export const kvChaos: ChaosMiddleware = chaosMiddleware(kvChaosRules(process.env['SHN_KV_CHAOS']), {
-  rng: seededRng(((Number.isInteger(seed) ? seed : 1) ^ Math.imul(threadId + 1, 0x9e3779b1)) | 0),
+let mainChaos: ChaosMiddleware | undefined;
+
+/** The main thread's chaos middleware (the instance `shn-kv --chaos` reports), once the runtime built it. */
+export function mainThreadChaos(): ChaosMiddleware | undefined {
+  return mainChaos;
+}
+
+export default defineSystem((raw: unknown) => {
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null)) {
+    throw new ShnError('INVALID_ARGUMENT', `chaos system params must be an object, got ${typeof raw}`);
+  }
+  const params = (raw ?? {}) as ChaosSystemParams;
+  const seed = params.seed ?? 1;
+  if (!Number.isInteger(seed)) throw new ShnError('INVALID_ARGUMENT', `chaos seed must be an integer, got ${String(seed)}`);
+  const chaos = chaosMiddleware(kvChaosRules(params.rules), { rng: seededRng((seed ^ Math.imul(threadId + 1, 0x9e3779b1)) | 0) });
+  if (isMainThread) mainChaos = chaos;
+  const recorder =
+    params.recordDir === undefined || params.recordDir === '' || isMainThread
+      ? []
+      : [recordingMiddleware(fileRecordingSink(join(params.recordDir, `thread-${threadId}.jsonl`)), { meta: { threadId } })];
+  const kv = kvSystemDefinition(params);
+  return { ...kv, middleware: [...(kv.middleware ?? []), chaos, ...recorder] };
 });
-
-const recordDir = process.env['SHN_KV_RECORD'];
-const recorder =
-  recordDir === undefined || recordDir === '' || isMainThread
-    ? []
-    : [recordingMiddleware(fileRecordingSink(join(recordDir, `thread-${threadId}.jsonl`)), { meta: { threadId } })];
-
-export default defineSystem({ ...kvSystem, middleware: [...(kvSystem.middleware ?? []), kvChaos, ...recorder] });

@@ -7,22 +7,19 @@ import { startChaos } from './run-chaos.js';
 
 let server: RunningServer;
 let redis: Redis;
-const previous = process.env['SHN_KV_CHAOS'];
 
 beforeAll(async () => {
   // Latency on asks (main thread) and deliveries (shard threads); no drops, so no 5 s timeouts.
-  process.env['SHN_KV_CHAOS'] = JSON.stringify([
+  const rules = JSON.stringify([
     { name: 'lat', match: { kinds: ['kv'] }, hooks: ['ask', 'receive'], probability: 0.3, action: { kind: 'latency', delay: { kind: 'uniform', minMs: 0, maxMs: 3 } } },
   ]);
-  server = await startServer({ port: 0, adminPort: 0, shards: 2, systemModule: chaosSystemModule(), askTimeoutMs: 2000 });
+  server = await startServer({ port: 0, adminPort: 0, shards: 2, systemModule: chaosSystemModule(), params: { rules, seed: 3 }, askTimeoutMs: 2000 });
   redis = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
 });
 
 afterAll(async () => {
   redis?.disconnect();
   await server?.close();
-  if (previous === undefined) delete process.env['SHN_KV_CHAOS'];
-  else process.env['SHN_KV_CHAOS'] = previous;
 });
 
 describe('shn-kv --chaos', () => {
@@ -77,7 +74,7 @@ describe('shn-kv --chaos', () => {
     expect(ready.status).toBe(200);
 
     // The chaos rules really ran in this (main) thread's instance.
-    const mod = (await import(chaosSystemModule().href)) as { kvChaos: ChaosMiddleware };
-    expect(mod.kvChaos.stats().delayed).toBeGreaterThan(0);
+    const mod = (await import(chaosSystemModule().href)) as { mainThreadChaos: () => ChaosMiddleware | undefined };
+    expect(mod.mainThreadChaos()?.stats().delayed).toBeGreaterThan(0);
   }, 30_000);
 });

@@ -37,9 +37,8 @@ function replayHost(time: ReplayTime, shard: number): { deliver(env: Envelope): 
 
 describe('record a real shn-kv run, replay it into a fresh in-process shard', () => {
   it('reproduces every reply, including the errors a client provoked', async () => {
-    const previous = process.env['SHN_KV_RECORD'];
-    process.env['SHN_KV_RECORD'] = dir;
-    const server = await startServer({ port: 0, adminPort: 0, shards: 2, systemModule: chaosSystemModule() });
+    const server = await startServer({ port: 0, adminPort: 0, shards: 2, systemModule: chaosSystemModule(), params: { recordDir: dir }, connections: 'gateway' });
+    // Gateway mode: every command is a message, so every one is recorded (shard-owned mode runs local keys inline).
     const redis = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
     try {
       for (let i = 0; i < 20; i++) await redis.set(`k${i}`, Buffer.from([i, 0, 255]));
@@ -52,8 +51,6 @@ describe('record a real shn-kv run, replay it into a fresh in-process shard', ()
     } finally {
       redis.disconnect();
       await server.close();
-      if (previous === undefined) delete process.env['SHN_KV_RECORD'];
-      else process.env['SHN_KV_RECORD'] = previous;
     }
     const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
     expect(files).toHaveLength(2);

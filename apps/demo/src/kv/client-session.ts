@@ -9,6 +9,8 @@ export interface ClientSession {
   /** Library name/version set by CLIENT SETINFO. */
   libName: string | undefined;
   libVersion: string | undefined;
+  /** The shard thread serving this connection (shard-owned mode), or undefined (main-thread gateway). */
+  shard?: number;
   /** Set by QUIT: the connection replies, then closes, and parses nothing more. */
   closeAfterReply: boolean;
 }

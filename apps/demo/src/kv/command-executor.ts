@@ -1,4 +1,4 @@
-import { systemClock, toShnError, type Clock } from '@shn/core';
+import { systemClock, systemTimer, toShnError, type Clock, type Timer } from '@shn/core';
 import { errorReply, type Reply } from '../resp/reply.js';
 import type { ClientSession } from './client-session.js';
 import { arityOk, type CommandContext, type CommandSpec, type ServerStats } from './command-spec.js';
@@ -13,6 +13,8 @@ export interface CommandExecutorOptions {
   readonly backend: ShardBackend;
   /** Time source for uptime (default systemClock). */
   readonly clock?: Clock;
+  /** Timer for DEBUG SLEEP (default systemTimer). */
+  readonly timer?: Timer;
   /** Server facts for INFO / CONFIG (default: a server with no connections on port 0). */
   readonly stats?: () => ServerStats;
 }
@@ -35,6 +37,8 @@ export class CommandExecutor implements CommandRouter {
   readonly commands: ReadonlyMap<string, CommandSpec>;
   private readonly base: Omit<CommandContext, 'session'>;
   private readonly lookup = new Map<string, CommandSpec>();
+  /** One context per session, built once (no allocation per command). */
+  private readonly contexts = new WeakMap<ClientSession, CommandContext>();
 
   constructor(options: CommandExecutorOptions) {
     const commands = new Map<string, CommandSpec>();
@@ -44,6 +48,8 @@ export class CommandExecutor implements CommandRouter {
     this.base = {
       backend: options.backend,
       clock,
+      timer: options.timer ?? systemTimer,
+      config: new Map(),
       startedAt: clock.monotonic(),
       stats: options.stats ?? (() => ({ tcpPort: 0, connectedClients: 0, totalConnections: 0, totalCommands: 0 })),
       commands,
@@ -55,7 +61,12 @@ export class CommandExecutor implements CommandRouter {
     if (spec === undefined) return unknownCommand(args);
     if (!arityOk(spec.arity, args.length)) return wrongArity(spec.name);
     try {
-      const out = spec.run(args, { ...this.base, session });
+      let cx = this.contexts.get(session);
+      if (cx === undefined) {
+        cx = { ...this.base, session };
+        this.contexts.set(session, cx);
+      }
+      const out = spec.run(args, cx);
       return out instanceof Promise ? out.catch(failureReply) : out;
     } catch (err) {
       return failureReply(err);

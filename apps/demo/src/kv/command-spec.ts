@@ -1,4 +1,4 @@
-import type { Clock } from '@shn/core';
+import type { Clock, Timer } from '@shn/core';
 import type { Reply } from '../resp/reply.js';
 import type { ClientSession } from './client-session.js';
 import type { ShardBackend } from './shard-backend.js';
@@ -10,6 +10,12 @@ export interface ServerStats {
   readonly connectedClients: number;
   readonly totalConnections: number;
   readonly totalCommands: number;
+  /** Connections closed for passing the output cap (client-output-buffer-limit). */
+  readonly outputLimitDisconnects?: number;
+  /** Shard refusals the gateway retried. */
+  readonly shardRefusals?: number;
+  /** How connections are served: `gateway (…reason)` or `shard-owned`. */
+  readonly connectionMode?: string;
 }
 
 /** What a command handler may use. */
@@ -17,6 +23,9 @@ export interface CommandContext {
   readonly backend: ShardBackend;
   readonly session: ClientSession;
   readonly clock: Clock;
+  readonly timer: Timer;
+  /** CONFIG SET values, by lower-case name (over the defaults of config-params). */
+  readonly config: Map<string, string>;
   /** Monotonic ms at server start (for uptime). */
   readonly startedAt: number;
   readonly stats: () => ServerStats;

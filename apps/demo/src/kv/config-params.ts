@@ -1,3 +1,5 @@
+export { globMatch } from './glob-match.js';
+
 /**
  * The parameters CONFIG GET reports, with Redis-compatible values where tools look at them
  * (`redis-benchmark` asks for `save` and `appendonly`).
@@ -12,65 +14,25 @@ export function configParams(port: number): ReadonlyMap<string, string> {
     ['port', String(port)],
     ['proto-max-bulk-len', String(512 * 1024 * 1024)],
     ['timeout', '0'],
+    ['lazyfree-lazy-user-del', 'no'],
+    ['lazyfree-lazy-user-flush', 'no'],
+    ['maxmemory-policy', 'noeviction'],
+    // Encoding thresholds: accepted and reported so test harnesses can set and restore them;
+    // shn-kv has one encoding per type, so they change nothing.
+    ['hash-max-listpack-entries', '128'],
+    ['hash-max-listpack-value', '64'],
+    ['hash-max-ziplist-entries', '128'],
+    ['hash-max-ziplist-value', '64'],
+    ['list-max-listpack-size', '-2'],
+    ['list-max-ziplist-size', '-2'],
+    ['list-compress-depth', '0'],
+    ['set-max-intset-entries', '512'],
+    ['set-max-listpack-entries', '128'],
+    ['set-max-listpack-value', '64'],
+    ['zset-max-listpack-entries', '128'],
+    ['zset-max-listpack-value', '64'],
+    ['zset-max-ziplist-entries', '128'],
+    ['zset-max-ziplist-value', '64'],
   ]);
 }
 
-/**
- * Redis-style glob match (`*`, `?`, `[abc]`, `[a-z]`, `[^a]`, `\x`), case-insensitive as
- * CONFIG GET uses it. Iterative with backtracking on the last `*`: O(n·m) worst case.
- */
-export function globMatch(pattern: string, text: string): boolean {
-  const p = pattern.toLowerCase();
-  const t = text.toLowerCase();
-  let pi = 0;
-  let ti = 0;
-  let starP = -1;
-  let starT = 0;
-  while (ti < t.length) {
-    if (pi < p.length && p[pi] === '*') {
-      starP = pi++;
-      starT = ti;
-      continue;
-    }
-    const m = pi < p.length ? matchOne(p, pi, t[ti]!) : undefined;
-    if (m !== undefined) {
-      pi = m;
-      ti++;
-      continue;
-    }
-    if (starP < 0) return false;
-    pi = starP + 1;
-    ti = ++starT;
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
-}
-
-/** Matches one pattern element at `pi` against `ch`; returns the next pattern index or undefined. */
-function matchOne(p: string, pi: number, ch: string): number | undefined {
-  const c = p[pi]!;
-  if (c === '?') return pi + 1;
-  if (c === '\\' && pi + 1 < p.length) return p[pi + 1] === ch ? pi + 2 : undefined;
-  if (c === '[') {
-    let i = pi + 1;
-    const negate = p[i] === '^';
-    if (negate) i++;
-    let matched = false;
-    while (i < p.length && p[i] !== ']') {
-      if (p[i] === '\\' && i + 1 < p.length) {
-        if (p[i + 1] === ch) matched = true;
-        i += 2;
-      } else if (i + 2 < p.length && p[i + 1] === '-' && p[i + 2] !== ']') {
-        const lo = p[i]! <= p[i + 2]! ? p[i]! : p[i + 2]!;
-        const hi = p[i]! <= p[i + 2]! ? p[i + 2]! : p[i]!;
-        if (ch >= lo && ch <= hi) matched = true;
-        i += 3;
-      } else {
-        if (p[i] === ch) matched = true;
-        i++;
-      }
-    }
-    return matched !== negate ? Math.min(i + 1, p.length) : undefined;
-  }
-  return c === ch ? pi + 1 : undefined;
-}

@@ -4,14 +4,16 @@ import type { ServerStats } from './command-spec.js';
 /** Everything the INFO text is built from. */
 export interface InfoInput {
   readonly stats: ServerStats;
+  /** The connection INFO runs on (its shard is reported). */
+  readonly session?: { readonly shard?: number };
   readonly uptimeSeconds: number;
   readonly gauges: readonly ShardGauges[];
   /** Per shard: live keys and keys with a TTL (undefined when the shard did not answer). */
-  readonly shardKeys: readonly ({ keys: number; expires: number } | undefined)[];
+  readonly shardKeys: readonly ({ keys: number; expires: number; commands?: number } | undefined)[];
 }
 
 /** The section names INFO knows, in output order. */
-export const INFO_SECTIONS = ['server', 'clients', 'stats', 'keyspace', 'shards'] as const;
+export const INFO_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'shards'] as const;
 
 /**
  * Builds Redis-style INFO text (`# Section` headers, `field:value` lines, CRLF line ends).
@@ -35,6 +37,16 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
       ['tcp_port', String(stats.tcpPort)],
       ['uptime_in_seconds', String(Math.floor(input.uptimeSeconds))],
       ['shards', String(input.gauges.length)],
+      ['connection_mode', stats.connectionMode ?? 'gateway'],
+      ['served_by_shard', input.session?.shard === undefined ? 'gateway' : String(input.session.shard)],
+    ]));
+  }
+  if (wanted.has('memory')) {
+    const mem = process.memoryUsage();
+    blocks.push(block('Memory', [
+      ['used_memory', String(mem.heapUsed + mem.arrayBuffers)],
+      ['used_memory_rss', String(mem.rss)],
+      ['mem_allocator', 'libc'],
     ]));
   }
   if (wanted.has('clients')) {
@@ -44,6 +56,8 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
     blocks.push(block('Stats', [
       ['total_connections_received', String(stats.totalConnections)],
       ['total_commands_processed', String(stats.totalCommands)],
+      ['client_output_limit_disconnections', String(stats.outputLimitDisconnects ?? 0)],
+      ['shard_refusals_retried', String(stats.shardRefusals ?? 0)],
     ]));
   }
   if (wanted.has('keyspace')) {
@@ -55,7 +69,13 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
     }
     blocks.push(block('Keyspace', keys > 0 ? [['db0', `keys=${keys},expires=${expires},avg_ttl=0`]] : []));
   }
-  if (wanted.has('shards')) {
+  if (wanted.has('shards') && input.gauges.length === 0) {
+    // Shard-owned mode: a shard thread has no runtime gauges; each shard's own answer stands in.
+    blocks.push(block('Shards', input.shardKeys.map((k, i) => [
+      `shard${i}`,
+      k === undefined ? 'state=unreachable' : `state=up,keys=${k.keys},processed=${k.commands ?? 0}`,
+    ] as const)));
+  } else if (wanted.has('shards')) {
     blocks.push(block('Shards', input.gauges.map((g, i) => {
       const k = input.shardKeys[i];
       return [

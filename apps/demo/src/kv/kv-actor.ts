@@ -2,68 +2,109 @@ import type { ActorBehavior, ActorContext, Envelope, TimerHandle } from '@shn/co
 import { errorReply, type Reply } from '../resp/reply.js';
 import { KvStore } from './kv-store.js';
 import { applyShardRequest } from './shard-executor.js';
-import { asShardRequest } from './shard-request.js';
+import { asShardRequest, type ShardRequest } from './shard-request.js';
+import { DEFAULT_MESSAGE_BUDGET, OversizeStore } from './oversize.js';
+import { ensureListening, registerShardThread, stopListening, type ShardListenRequest } from '../server/shard-listener.js';
 import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
 
-/** How often the active-expiry sweep runs, ms (Redis: 10 Hz). */
+/** How often the active-expiry cycle runs, ms (Redis: 10 Hz). */
 export const SWEEP_INTERVAL_MS = 100;
-/** Keys examined per sweep round. */
+/** Keys sampled per round (Redis: 20). */
 export const SWEEP_BATCH = 20;
 /** Rounds per tick while more than a quarter of the sampled keys had expired (Redis's adaptive loop). */
 export const SWEEP_MAX_ROUNDS = 16;
 
+/** Active-expiry tuning of the kv actor (system params `expiry`). */
+export interface KvActorOptions {
+  /** Interval between expiry cycles, ms (default 100; at least 1). */
+  readonly intervalMs?: number;
+  /** Keys sampled per round (default 20). */
+  readonly sample?: number;
+  /** Most rounds per cycle (default 16). */
+  readonly maxRounds?: number;
+  /** Largest reply payload one message carries, bytes; larger replies are held and fetched in pieces (default 256 KiB). */
+  readonly messageBudget?: number;
+}
+
 /**
  * The per-shard `kv` actor: owns one {@link KvStore} and answers {@link ShardRequest} asks
  * with {@link Reply} values. Time comes from `ctx.clock`; expired keys are removed lazily on
- * access and by a periodic sweep scheduled on `ctx.timer`. State is in memory only: a shard
- * restart starts empty.
+ * access and by a periodic cycle on `ctx.timer` that samples keys with a TTL at random
+ * (`ctx.rng`), as Redis does. State is in memory only: a shard restart starts empty.
  */
-export function createKvActor(): ActorBehavior {
+export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
+  const intervalMs = Math.max(1, options.intervalMs ?? SWEEP_INTERVAL_MS);
+  const sample = Math.max(1, options.sample ?? SWEEP_BATCH);
+  const maxRounds = Math.max(1, options.maxRounds ?? SWEEP_MAX_ROUNDS);
   let store: KvStore | undefined;
   let handle: TimerHandle | undefined;
   let stopped = false;
   const crdt = new ShardCounters();
+  const oversize = new OversizeStore(Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET));
+  const apply = (store: KvStore, req: ShardRequest, ctx: ActorContext): Reply => {
+    switch (req.op) {
+      case 'stage':
+        oversize.stage(req.id, req.part);
+        return null;
+      case 'fetch':
+        return oversize.fetch(req.id, req.offset, Math.min(req.length, oversize.budget));
+      case 'cmd':
+        if (req.staged !== undefined && req.staged.length > 0) {
+          const args = oversize.unstage(req.args, req.staged);
+          if (args === undefined) {
+            ctx.log.error('kv: a staged argument is missing or incomplete', { staged: req.staged.join(',') });
+            return errorReply('ERR internal error: a large argument did not arrive whole; the command was not applied');
+          }
+          return applyShardRequest(store, { op: 'cmd', args }, ctx.clock.now(), ctx.rng);
+        }
+        return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
+      default:
+        return applyShardRequest(store, req, ctx.clock.now(), ctx.rng);
+    }
+  };
 
   const scheduleSweep = (ctx: ActorContext): void => {
     if (stopped) return;
     handle = ctx.timer.setTimeout(() => {
-      if (store !== undefined) {
-        for (let round = 0; round < SWEEP_MAX_ROUNDS; round++) {
-          if (store.sweep(SWEEP_BATCH) * 4 <= SWEEP_BATCH) break;
-        }
-      }
+      store?.expireCycle(ctx.rng, sample, maxRounds);
       scheduleSweep(ctx);
-    }, SWEEP_INTERVAL_MS);
+    }, intervalMs);
     handle.unref?.();
   };
 
   return {
     start(ctx) {
-      store = new KvStore(ctx.clock);
+      const own = new KvStore(ctx.clock);
+      store = own;
       stopped = false;
       scheduleSweep(ctx);
+      registerShardThread({ shard: Number(ctx.id), ctx, apply: (req) => apply(own, req, ctx) });
     },
     stop(ctx) {
       stopped = true;
       if (handle !== undefined) ctx.timer.clearTimeout(handle);
       crdt.stop(ctx);
     },
-    receive(env: Envelope, ctx: ActorContext): Reply {
+    receive(env: Envelope, ctx: ActorContext): Reply | Promise<unknown> {
       store ??= new KvStore(ctx.clock);
       if (CRDT_COUNTER_TYPES.has(env.type)) return crdt.receive(env, ctx);
+      if (env.type === 'listen') return ensureListening(env.body as ShardListenRequest);
+      if (env.type === 'unlisten') return stopListening().then(() => 'OK');
       if (env.type === 'batch') {
-        // Several requests from one turn of the main thread, applied in order.
+        // Several requests from one turn of the gateway, applied in order.
         const reqs = (env.body as { reqs?: unknown } | null)?.reqs;
         if (!Array.isArray(reqs)) return errorReply('ERR malformed batch request');
-        const now = ctx.clock.now();
-        return reqs.map((body: unknown) => {
-          const r = asShardRequest(body);
-          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : applyShardRequest(store!, r, now);
-        });
+        return oversize.limit(
+          reqs.map((body: unknown) => {
+            const r = asShardRequest(body);
+            return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : apply(store!, r, ctx);
+          }),
+        );
       }
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
-      return applyShardRequest(store, req, ctx.clock.now());
+      const reply = apply(store, req, ctx);
+      return req.op === 'fetch' ? reply : oversize.limitOne(reply);
     },
   };
 }

@@ -9,7 +9,6 @@ export const KV_ERRORS = Object.freeze({
   /** Not reachable while every value is a string; kept for future types. */
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   dbIndexOutOfRange: 'ERR DB index is out of range',
-  serverBusy: 'ERR server busy',
   badClientName: 'ERR Client names cannot contain spaces, newlines or special characters.',
 });
 

@@ -1,119 +1,199 @@
-import type { Clock } from '@shn/core';
-
-/** One stored value; `expiresAt` is epoch ms, or `undefined` for no TTL. */
-export interface KvEntry {
-  readonly value: Buffer;
-  readonly expiresAt: number | undefined;
-}
+import type { Clock, Rng } from '@shn/core';
+import type { KvEntry, KvValue } from './kv-value.js';
 
 /**
- * One shard's key space: binary-safe keys (Buffer bytes as a latin1 string, 1:1) to Buffer
- * values, with TTLs. Expiry is lazy on access plus {@link KvStore.sweep}, which a periodic
- * timer calls (Redis's active expiry). Time comes from the injected Clock (epoch ms).
+ * One shard's key space: binary-safe keys (Buffer bytes as a latin1 string, 1:1) to typed
+ * values ({@link KvValue}), with TTLs in epoch ms from the injected Clock.
+ *
+ * - Expiry is lazy (a lookup of an expired key deletes it) and active: {@link KvStore.expireCycle}
+ *   samples random keys that carry a TTL, as Redis's `activeExpireCycle` does, so expired keys
+ *   do not pile up. `size()` counts keys not yet reclaimed, like Redis's DBSIZE.
+ * - Every key sits in a slot of a table that never moves a live key; freed slots are reused.
+ *   SCAN's cursor is a slot index, so a full iteration returns every key that lived throughout
+ *   it exactly once. The table's length is the largest number of keys held at once.
  */
 export class KvStore {
   private readonly map = new Map<string, KvEntry>();
-  private readonly ttlKeys = new Set<string>();
-  private sweepCursor: Iterator<string> | undefined;
+  private slots: (KvEntry | undefined)[] = [];
+  private free: number[] = [];
+  private volatile: KvEntry[] = [];
+  /** Keys reclaimed by expiry so far (lazy and active). */
+  expiredKeys = 0;
+  /** Commands run on this store (inline or from messages). */
+  commands = 0;
 
   constructor(private readonly clock: Clock) {}
 
+  /** The shard's current time, epoch ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** The live entry for `key`, deleting it first if it has expired. */
-  entry(key: string): KvEntry | undefined {
+  entry(key: string, now?: number): KvEntry | undefined {
     const e = this.map.get(key);
     if (e === undefined) return undefined;
-    if (e.expiresAt !== undefined && e.expiresAt <= this.clock.now()) {
-      this.remove(key);
+    // The clock is read only for keys that carry a TTL.
+    if (e.expiresAt !== undefined && e.expiresAt <= (now ?? this.clock.now())) {
+      this.remove(e);
+      this.expiredKeys++;
       return undefined;
     }
     return e;
   }
 
-  /** The live value for `key`. */
+  /** The live string value of `key` (undefined if missing or not a string). */
   get(key: string): Buffer | undefined {
-    return this.entry(key)?.value;
+    const v = this.entry(key)?.value;
+    return v?.type === 'string' ? v.value : undefined;
   }
 
   /**
-   * Stores a copy of `value` (callers' buffers may be views into larger socket or ring buffers).
-   *
+   * Stores a string (copying `value`: callers' buffers may be views into socket or ring buffers).
    * @param expiresAt epoch ms, or `undefined` for no TTL (ignored when `keepTtl`).
-   * @param keepTtl keep the existing TTL, as `SET ... KEEPTTL` and `INCR` do.
    */
-  set(key: string, value: Uint8Array, expiresAt: number | undefined, keepTtl = false): void {
-    const at = keepTtl ? this.entry(key)?.expiresAt : expiresAt;
-    this.map.set(key, { value: Buffer.from(value), expiresAt: at });
-    if (at === undefined) this.ttlKeys.delete(key);
-    else this.ttlKeys.add(key);
+  set(key: string, value: Uint8Array, expiresAt: number | undefined, keepTtl = false): KvEntry {
+    return this.put(key, { type: 'string', value: Buffer.from(value) }, expiresAt, keepTtl);
+  }
+
+  /** Stores `value` under `key`, replacing whatever was there (the TTL too, unless `keepTtl`). */
+  put(key: string, value: KvValue, expiresAt: number | undefined, keepTtl = false): KvEntry {
+    const old = this.entry(key);
+    if (old !== undefined) {
+      old.value = value;
+      if (!keepTtl) this.setExpiry(old, expiresAt);
+      return old;
+    }
+    const slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
+    const e: KvEntry = { key, value, expiresAt: undefined, slot, vslot: -1 };
+    this.slots[slot] = e;
+    this.map.set(key, e);
+    this.setExpiry(e, keepTtl ? undefined : expiresAt);
+    return e;
+  }
+
+  /** Sets or clears (`undefined`) the TTL of a live entry. */
+  setExpiry(e: KvEntry, at: number | undefined): void {
+    e.expiresAt = at;
+    if (at === undefined) {
+      if (e.vslot >= 0) {
+        const last = this.volatile.pop()!;
+        if (last !== e) {
+          this.volatile[e.vslot] = last;
+          last.vslot = e.vslot;
+        }
+        e.vslot = -1;
+      }
+    } else if (e.vslot < 0) {
+      e.vslot = this.volatile.length;
+      this.volatile.push(e);
+    }
   }
 
   /** Deletes `key`; true if a live key was removed. */
   delete(key: string): boolean {
-    if (this.entry(key) === undefined) return false;
-    this.remove(key);
+    const e = this.entry(key);
+    if (e === undefined) return false;
+    this.remove(e);
     return true;
   }
 
-  /** Number of live keys (keys past their TTL are not counted). */
+  /** Keys held, including expired keys not yet reclaimed (Redis's DBSIZE). */
   size(): number {
-    const now = this.clock.now();
-    let expired = 0;
-    for (const key of this.ttlKeys) {
-      const at = this.map.get(key)?.expiresAt;
-      if (at !== undefined && at <= now) expired++;
-    }
-    return this.map.size - expired;
+    return this.map.size;
   }
 
-  /** Number of live keys that carry a TTL. */
+  /** Keys that carry a TTL (not yet reclaimed). */
   volatileCount(): number {
-    const now = this.clock.now();
-    let live = 0;
-    for (const key of this.ttlKeys) {
-      const at = this.map.get(key)?.expiresAt;
-      if (at !== undefined && at > now) live++;
-    }
-    return live;
+    return this.volatile.length;
   }
 
   /** Removes every key. */
   clear(): void {
     this.map.clear();
-    this.ttlKeys.clear();
-    this.sweepCursor = undefined;
+    this.slots = [];
+    this.free = [];
+    this.volatile = [];
   }
 
   /**
-   * Active expiry: examines up to `maxChecks` keys that carry a TTL, resuming where the last
-   * sweep stopped, and deletes the expired ones.
-   *
+   * Active expiry, as Redis's `activeExpireCycle`: samples up to `sample` random keys that carry
+   * a TTL and deletes the expired ones; repeats while more than a quarter of a sample had
+   * expired, for at most `maxRounds` rounds.
    * @returns the number of keys deleted.
    */
-  sweep(maxChecks = 200): number {
+  expireCycle(rng: Rng, sample = 20, maxRounds = 16): number {
     const now = this.clock.now();
     let removed = 0;
-    let wrapped = false;
-    for (let checked = 0; checked < maxChecks && this.ttlKeys.size > 0; ) {
-      this.sweepCursor ??= this.ttlKeys.values();
-      const step = this.sweepCursor.next();
-      if (step.done) {
-        this.sweepCursor = undefined;
-        if (wrapped) break;
-        wrapped = true;
-        continue;
+    for (let round = 0; round < maxRounds && this.volatile.length > 0; round++) {
+      let hit = 0;
+      const n = Math.min(sample, this.volatile.length);
+      for (let i = 0; i < n && this.volatile.length > 0; i++) {
+        const e = this.volatile[rng.int(this.volatile.length)]!;
+        if (e.expiresAt !== undefined && e.expiresAt <= now) {
+          this.remove(e);
+          hit++;
+        }
       }
-      checked++;
-      const at = this.map.get(step.value)?.expiresAt;
-      if (at !== undefined && at <= now) {
-        this.remove(step.value);
-        removed++;
-      }
+      removed += hit;
+      this.expiredKeys += hit;
+      if (hit * 4 <= n) break;
     }
     return removed;
   }
 
-  private remove(key: string): void {
-    this.map.delete(key);
-    this.ttlKeys.delete(key);
+  /** Compatibility name for one active-expiry round over `maxChecks` sampled keys. */
+  sweep(maxChecks = 200, rng: Rng = firstRng): number {
+    return this.expireCycle(rng, maxChecks, 1);
+  }
+
+  /**
+   * One SCAN step over this shard: visits slots from `cursor` until `count` keys were visited
+   * (or `10 × count` slots), skipping expired keys and those `accept` refuses.
+   * @returns the next cursor (0 when done) and the keys found.
+   */
+  scan(cursor: number, count: number, accept: (e: KvEntry) => boolean): [number, string[]] {
+    const now = this.clock.now();
+    const out: string[] = [];
+    let visited = 0;
+    let i = cursor;
+    const budget = Math.max(count, 1) * 10;
+    for (let steps = 0; i < this.slots.length && visited < count && steps < budget; i++, steps++) {
+      const e = this.slots[i];
+      if (e === undefined) continue;
+      visited++;
+      if (e.expiresAt !== undefined && e.expiresAt <= now) continue;
+      if (accept(e)) out.push(e.key);
+    }
+    return [i >= this.slots.length ? 0 : i, out];
+  }
+
+  /** Every live key (KEYS), in slot order. */
+  liveEntries(): KvEntry[] {
+    const now = this.clock.now();
+    const out: KvEntry[] = [];
+    for (const e of this.map.values()) if (e.expiresAt === undefined || e.expiresAt > now) out.push(e);
+    return out;
+  }
+
+  /** A random live key, or undefined when the shard holds none. */
+  randomKey(rng: Rng): string | undefined {
+    for (let tries = 0; tries < 100 && this.map.size > 0; tries++) {
+      const e = this.slots[rng.int(this.slots.length)];
+      if (e === undefined) continue;
+      if (this.entry(e.key) !== undefined) return e.key;
+    }
+    const live = this.liveEntries();
+    return live.length === 0 ? undefined : live[rng.int(live.length)]!.key;
+  }
+
+  private remove(e: KvEntry): void {
+    this.map.delete(e.key);
+    this.setExpiry(e, undefined);
+    this.slots[e.slot] = undefined;
+    this.free.push(e.slot);
   }
 }
+
+/** A deterministic rng for callers that do not pass one: always the first candidate. */
+const firstRng: Rng = { next: () => 0, int: () => 0 };

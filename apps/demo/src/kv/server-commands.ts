@@ -19,12 +19,42 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
     return OK;
   }),
   spec('dbsize', 1, ['readonly', 'fast'], async (_a, cx) => sumAll(cx, { op: 'dbsize' })),
-  spec('flushall', -1, ['write'], async (a, cx) => {
+  ...['flushall', 'flushdb'].map((name) => spec(name, -1, ['write'], async (a, cx) => {
     if (a.length > 2 || (a.length === 2 && !['ASYNC', 'SYNC'].includes(a[1]!.toString('latin1').toUpperCase()))) {
       return errorReply(KV_ERRORS.syntax);
     }
     const replies = await Promise.all(Array.from({ length: cx.backend.shardCount }, (_, s) => cx.backend.onShard(s, { op: 'flushall' })));
     return replies.find(isErrorReply) ?? OK;
+  })),
+  spec('time', 1, ['loading', 'stale', 'fast'], (_a, cx) => {
+    const ms = cx.clock.now();
+    return [Buffer.from(String(Math.floor(ms / 1000))), Buffer.from(String((ms % 1000) * 1000))];
+  }),
+  spec('hello', -1, ['loading', 'stale', 'fast'], (a, cx) => hello(a, cx)),
+  spec('function', -2, [], (a) => {
+    switch (sub(a)) {
+      case 'flush':
+        return a.length <= 3 ? OK : errorReply(KV_ERRORS.syntax);
+      case 'list':
+        return [];
+      case 'stats':
+        return [Buffer.from('running_script'), null, Buffer.from('engines'), []];
+      default:
+        return errorReply('ERR shn-kv has no functions or scripting; only FUNCTION FLUSH, LIST and STATS are answered');
+    }
+  }),
+  spec('debug', -2, [], (a, cx) => debug(a, cx)),
+  spec('swapdb', 3, ['write', 'fast'], (a) => {
+    const x = parseStrictInt64(a[1]!);
+    if (x === undefined || x > 2147483647n || x < -2147483648n) return errorReply('ERR invalid first DB index');
+    const y = parseStrictInt64(a[2]!);
+    if (y === undefined || y > 2147483647n || y < -2147483648n) return errorReply('ERR invalid second DB index');
+    return x === 0n && y === 0n ? OK : errorReply(KV_ERRORS.dbIndexOutOfRange);
+  }),
+  spec('move', 3, ['write', 'fast'], (a) => {
+    const db = parseStrictInt64(a[2]!);
+    if (db === undefined || db > 2147483647n || db < -2147483648n) return errorReply(KV_ERRORS.notInteger);
+    return db === 0n ? errorReply('ERR source and destination objects are the same') : errorReply(KV_ERRORS.dbIndexOutOfRange);
   }),
   spec('info', -1, ['loading', 'stale'], (a, cx) => info(a, cx)),
   spec('client', -2, [], (a, cx) => client(a, cx)),
@@ -52,9 +82,12 @@ async function info(a: Buffer[], cx: CommandContext): Promise<Reply> {
   const text = infoReport(
     {
       stats: cx.stats(),
+      session: cx.session,
       uptimeSeconds: (cx.clock.monotonic() - cx.startedAt) / 1000,
       gauges: cx.backend.gauges(),
-      shardKeys: shardStats.map((r) => (Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1] } : undefined)),
+      shardKeys: shardStats.map((r) =>
+        Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1], commands: typeof r[2] === 'number' ? r[2] : 0 } : undefined,
+      ),
     },
     sections,
   );
@@ -69,7 +102,7 @@ function client(a: Buffer[], cx: CommandContext): Reply {
   const s = cx.session;
   const arity = (n: number): boolean => (n >= 0 ? a.length === n : a.length >= -n);
   const describe = (): string =>
-    `id=${s.id} addr=${s.addr} name=${s.name?.toString('latin1') ?? ''} db=0 lib-name=${s.libName ?? ''} lib-ver=${s.libVersion ?? ''}`;
+    `id=${s.id} addr=${s.addr} name=${s.name?.toString('latin1') ?? ''} db=0 lib-name=${s.libName ?? ''} lib-ver=${s.libVersion ?? ''} shard=${s.shard ?? 'gateway'}`;
   switch (sub(a)) {
     case 'id':
       return arity(2) ? s.id : wrongArity('client|id');
@@ -108,16 +141,23 @@ function config(a: Buffer[], cx: CommandContext): Reply {
   switch (sub(a)) {
     case 'get': {
       if (a.length < 3) return wrongArity('config|get');
-      const params = configParams(cx.stats().tcpPort);
+      const params = new Map([...configParams(cx.stats().tcpPort), ...cx.config]);
       const out: Buffer[] = [];
       for (const [name, value] of params) {
-        if (a.slice(2).some((p) => globMatch(p.toString('latin1'), name))) out.push(Buffer.from(name), Buffer.from(value));
+        if (a.slice(2).some((p) => globMatch(p.toString('latin1'), name, true))) out.push(Buffer.from(name), Buffer.from(value));
       }
       return out;
     }
-    case 'set':
+    case 'set': {
       if (a.length < 4 || a.length % 2 === 1) return wrongArity('config|set');
-      return errorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${a[2]!.toString('latin1')}'`);
+      const params = configParams(cx.stats().tcpPort);
+      for (let i = 2; i < a.length; i += 2) {
+        const name = a[i]!.toString('latin1').toLowerCase();
+        if (!params.has(name)) return errorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${a[i]!.toString('latin1')}'`);
+      }
+      for (let i = 2; i < a.length; i += 2) cx.config.set(a[i]!.toString('latin1').toLowerCase(), a[i + 1]!.toString('latin1'));
+      return OK;
+    }
     case 'resetstat':
       return a.length === 2 ? OK : wrongArity('config|resetstat');
     case 'rewrite':
@@ -152,5 +192,50 @@ function command(a: Buffer[], cx: CommandContext): Reply {
       return ['COMMAND <subcommand> [<arg> ...]. Subcommands are:', '(no subcommand)', 'COUNT', 'DOCS [<command-name> ...]', 'INFO [<command-name> ...]', 'LIST'];
     default:
       return unknownSubcommand(a[1]!, 'command');
+  }
+}
+
+/** HELLO: RESP2 only. `HELLO 3` gets NOPROTO, as from a Redis that lacks RESP3. */
+function hello(a: Buffer[], cx: CommandContext): Reply {
+  if (a.length >= 2) {
+    const v = parseStrictInt64(a[1]!);
+    if (v === undefined) return errorReply('ERR Protocol version is not an integer or out of range');
+    if (v !== 2n) return errorReply('NOPROTO unsupported protocol version');
+    for (let j = 2; j < a.length; j++) {
+      const o = a[j]!.toString('latin1').toUpperCase();
+      if (o === 'AUTH' && j + 2 < a.length) j += 2;
+      else if (o === 'SETNAME' && j + 1 < a.length) {
+        const name = a[++j]!;
+        if (name.some((c) => c < 0x21 || c > 0x7e)) return errorReply(KV_ERRORS.badClientName);
+        cx.session.name = name.length === 0 ? undefined : Buffer.from(name);
+      } else return errorReply(`ERR Syntax error in HELLO option '${a[j]!.toString('latin1')}'`);
+    }
+  }
+  return [
+    Buffer.from('server'), Buffer.from('redis'),
+    Buffer.from('version'), Buffer.from('7.0.0'),
+    Buffer.from('proto'), 2,
+    Buffer.from('id'), cx.session.id,
+    Buffer.from('mode'), Buffer.from('standalone'),
+    Buffer.from('role'), Buffer.from('master'),
+    Buffer.from('modules'), [],
+  ];
+}
+
+/** DEBUG: what test harnesses send (LOG, SLEEP, SET-ACTIVE-EXPIRE); nothing that inspects internals. */
+async function debug(a: Buffer[], cx: CommandContext): Promise<Reply> {
+  switch (sub(a)) {
+    case 'log':
+      return OK;
+    case 'sleep': {
+      const s = Number(a[2]?.toString('latin1') ?? '0');
+      if (!Number.isFinite(s) || s < 0) return errorReply('ERR value is not a valid float');
+      if (s > 0) await new Promise<void>((resolve) => cx.timer.setTimeout(resolve, Math.min(s, 60) * 1000));
+      return OK;
+    }
+    case 'help':
+      return ['DEBUG <subcommand>. Subcommands are:', 'LOG <message>', 'SLEEP <seconds>'];
+    default:
+      return errorReply(`ERR DEBUG ${a[1]!.toString('latin1').slice(0, 64)} is not supported by shn-kv (only LOG and SLEEP)`);
   }
 }

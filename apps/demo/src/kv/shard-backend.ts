@@ -12,10 +12,10 @@ export interface ShardBackend {
   readonly shardCount: number;
   /** Index of the shard that owns `key`. */
   shardOf(key: Buffer): number;
-  /** Sends a request to the actor `kv/<key as latin1>` (routed to its owning shard). */
-  forKey(key: Buffer, req: ShardRequest): Promise<Reply>;
-  /** Sends a request to shard `shard`'s `kv` actor (fan-out, already grouped per shard). */
-  onShard(shard: number, req: ShardRequest): Promise<Reply>;
+  /** Sends a request to the actor `kv/<key as latin1>` (routed to its owning shard); a local key may answer at once. */
+  forKey(key: Buffer, req: ShardRequest): Reply | Promise<Reply>;
+  /** Sends a request to shard `shard`'s `kv` actor (fan-out, already grouped per shard); the local shard may answer at once. */
+  onShard(shard: number, req: ShardRequest): Reply | Promise<Reply>;
   /** Per-shard gauges, indexed by shard. */
   gauges(): readonly ShardGauges[];
 }

@@ -4,6 +4,17 @@
  * string, boolean), so requests cross threads unchanged.
  */
 export type ShardRequest =
+  /** A whole Redis command (name first) run by the shard's command table (see shard-executor). */
+  | {
+      readonly op: 'cmd';
+      readonly args: readonly Buffer[];
+      /** Arguments sent ahead as `stage` pieces: triples of (argument index, stage id, byte length). */
+      readonly staged?: readonly number[];
+    }
+  /** A piece of a large argument, sent before the command that uses it (see oversize.ts). */
+  | { readonly op: 'stage'; readonly id: number; readonly part: Buffer }
+  /** A piece of a held reply (see oversize.ts). */
+  | { readonly op: 'fetch'; readonly id: number; readonly offset: number; readonly length: number }
   | { readonly op: 'get'; readonly key: Buffer }
   | {
       readonly op: 'set';
@@ -34,7 +45,7 @@ export type ShardRequest =
   | { readonly op: 'stats' };
 
 /** The request names, for validation. */
-export const SHARD_OPS: ReadonlySet<string> = new Set(['get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats', 'cincr', 'cget']);
+export const SHARD_OPS: ReadonlySet<string> = new Set(['cmd', 'stage', 'fetch', 'get', 'set', 'del', 'exists', 'incrby', 'mget', 'mset', 'dbsize', 'flushall', 'stats', 'cincr', 'cget']);
 
 /**
  * Checks that an untrusted message body is a well-formed {@link ShardRequest}.
@@ -58,6 +69,16 @@ export function asShardRequest(body: unknown): ShardRequest | undefined {
         isOptBigint(b['pxAt'])
         ? (b as unknown as ShardRequest)
         : undefined;
+    case 'cmd':
+      return isBytesList(b['args']) &&
+        (b['args'] as unknown[]).length > 0 &&
+        (b['staged'] === undefined || (Array.isArray(b['staged']) && b['staged'].every((n) => Number.isSafeInteger(n))))
+        ? (b as unknown as ShardRequest)
+        : undefined;
+    case 'stage':
+      return Number.isSafeInteger(b['id']) && isBytes(b['part']) ? (b as unknown as ShardRequest) : undefined;
+    case 'fetch':
+      return Number.isSafeInteger(b['id']) && Number.isSafeInteger(b['offset']) && Number.isSafeInteger(b['length']) ? (b as unknown as ShardRequest) : undefined;
     case 'del':
     case 'exists':
     case 'mget':

@@ -1,15 +1,39 @@
 /**
  * The shn-kv system module: imported by every shard thread (and by the main thread for the
- * router). It only declares the `kv` actor kind; it starts nothing at import time.
+ * router). It declares the `kv` actor kind; it starts nothing at import time. It default-exports
+ * a factory of {@link KvSystemParams}, which `startServer({ params })` hands to every thread.
  */
+import { ShnError, type SystemDefinition } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
-import { createKvActor } from './kv-actor.js';
+import { createKvActor, type KvActorOptions } from './kv-actor.js';
+import { kvRouter } from './kv-router.js';
 
 /** Per-shard mailbox capacity of the `kv` actor, in envelopes. */
 export const KV_MAILBOX_CAPACITY = 1 << 16;
 
-export default defineSystem({
-  kinds: {
-    kv: { mode: 'per-shard', factory: () => createKvActor(), mailboxCapacity: KV_MAILBOX_CAPACITY },
-  },
-});
+/** Params of the kv system module: what configures shard behaviour (structured-cloneable). */
+export interface KvSystemParams {
+  /** Active-expiry tuning of every shard (see {@link KvActorOptions}). */
+  readonly expiry?: KvActorOptions;
+  /** Largest payload of one gateway↔shard message, bytes (startServer sets it from the ring capacity). */
+  readonly messageBudget?: number;
+}
+
+/**
+ * The kv system definition for `params` (undefined = defaults).
+ * @throws ShnError `INVALID_ARGUMENT` for params that are not an object.
+ */
+export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDefinition {
+  if (params !== undefined && (typeof params !== 'object' || params === null)) {
+    throw new ShnError('INVALID_ARGUMENT', `kv system params must be an object, got ${typeof params}`);
+  }
+  const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
+  return {
+    router: kvRouter,
+    kinds: {
+      kv: { mode: 'per-shard', factory: () => createKvActor(options), mailboxCapacity: KV_MAILBOX_CAPACITY },
+    },
+  };
+}
+
+export default defineSystem((params: KvSystemParams | undefined) => kvSystemDefinition(params));

@@ -7,6 +7,8 @@ import { encodeCommand } from '../resp/command-encoder.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RawClient } from './raw-client.test-helper.js';
 import { ServerCounters } from './server-counters.js';
+import type { ConnectionLimits } from './connection.js';
+import { connect } from 'node:net';
 
 const listeners: KvListener[] = [];
 const clients: RawClient[] = [];
@@ -15,7 +17,7 @@ afterEach(async () => {
   for (const l of listeners.splice(0)) await l.close();
 });
 
-async function serve(backend: LocalBackend, limits?: { maxPendingReplies?: number }) {
+async function serve(backend: LocalBackend, limits?: Partial<ConnectionLimits>) {
   const counters = new ServerCounters();
   const router = new CommandExecutor({ backend, stats: () => counters });
   const l = await listenKv({ router, counters, port: 0, limits });
@@ -117,5 +119,35 @@ describe('Connection (in-process shards, real sockets)', () => {
       await new Promise<void>((r) => setImmediate(r));
     }
     expect((await c.waitReplies(2)).map(text)).toEqual(['OK', 'x\r\ny']);
+  });
+
+  it('disconnects a client that sends but never reads, once its unread replies pass the output cap; others carry on', async () => {
+    const { port, counters } = await serve(new LocalBackend(), { maxOutputBuffer: 1024 * 1024, maxWriteBuffer: 256 * 1024 });
+    const setup = await client(port);
+    setup.send(encodeCommand(['SET', 'big', 'x'.repeat(256 * 1024)]));
+    await setup.waitReplies(1);
+    const hog = connect(port, '127.0.0.1');
+    hog.pause(); // never reads
+    hog.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => hog.on('close', () => resolve()));
+    await new Promise<void>((resolve) => hog.once('connect', () => resolve()));
+    hog.write(Buffer.concat(Array.from({ length: 400 }, () => encodeCommand(['GET', 'big']))));
+    for (let i = 0; i < 500 && counters.outputLimitDisconnects === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(counters.outputLimitDisconnects).toBe(1);
+    hog.destroy();
+    await closed;
+    setup.send('PING\r\n');
+    expect((await setup.waitReplies(2))[1]).toBe('PONG');
+  });
+
+  it('closes a connection whose single request passes the input cap, and keeps serving others', async () => {
+    const { port } = await serve(new LocalBackend(), { maxInputBuffer: 64 * 1024 });
+    const c = await client(port);
+    c.send('*2\r\n$4\r\nECHO\r\n$1000000\r\n');
+    c.send(Buffer.alloc(128 * 1024, 0x61));
+    await c.waitClose();
+    const d = await client(port);
+    d.send('PING\r\n');
+    expect((await d.waitReplies(1)).map(text)).toEqual(['PONG']);
   });
 });

@@ -14,10 +14,25 @@ export interface ConnectionLimits {
   readonly maxPendingReplies: number;
   /** Bytes queued in the socket's write buffer before reading pauses (default 4 MiB). */
   readonly maxWriteBuffer: number;
+  /**
+   * Reply bytes queued for a client that does not read them, past which the connection is closed,
+   * like Redis's client-output-buffer-limit (default 256 MiB).
+   */
+  readonly maxOutputBuffer: number;
+  /**
+   * Bytes of one unparsed request held for a connection, past which it is closed, like Redis's
+   * client-query-buffer-limit (default 64 MiB; larger requests cannot cross to a shard anyway).
+   */
+  readonly maxInputBuffer: number;
 }
 
 /** Default {@link ConnectionLimits}. */
-export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ maxPendingReplies: 1024, maxWriteBuffer: 4 * 1024 * 1024 });
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
+  maxPendingReplies: 1024,
+  maxWriteBuffer: 4 * 1024 * 1024,
+  maxOutputBuffer: 256 * 1024 * 1024,
+  maxInputBuffer: 64 * 1024 * 1024,
+});
 
 interface Slot {
   reply: Reply;
@@ -40,6 +55,8 @@ export class Connection {
   private readonly writer = new RespWriter();
   private readonly queue: Slot[] = [];
   private head = 0;
+  /** Replies still being computed (asynchronous commands not yet complete). */
+  private waiting = 0;
   private paused = false;
   /** No more commands are parsed (QUIT or protocol error); close once the queue is flushed. */
   private closing = false;
@@ -75,7 +92,15 @@ export class Connection {
     if (this.closing || this.closed) return;
     this.parser.push(chunk);
     this.pump();
-    this.flush();
+    // Every reply ready: write now. Otherwise the ready prefix waits for the first completion
+    // (see complete), so a pipeline mixing local and remote keys goes out in one write.
+    if (this.waiting === 0) this.flush();
+    if (!this.closed && this.parser.bufferedBytes > this.limits.maxInputBuffer) {
+      // One request larger than the input cap (Redis: client-query-buffer-limit): close.
+      this.counters.protocolErrors++;
+      this.closed = true;
+      this.socket.destroy();
+    }
   }
 
   /** Parses and dispatches buffered commands while under the pending bound. */
@@ -97,6 +122,7 @@ export class Connection {
       if (out instanceof Promise) {
         const slot: Slot = { reply: null, done: false };
         this.queue.push(slot);
+        this.waiting++;
         out.then(
           (reply) => this.complete(slot, reply),
           (err: unknown) => this.complete(slot, errorReply(`ERR ${isShnError(err) ? err.code : 'internal error'}`)),
@@ -115,7 +141,9 @@ export class Connection {
   private complete(slot: Slot, reply: Reply): void {
     slot.reply = reply;
     slot.done = true;
-    if (!this.flushScheduled && this.queue[this.head] === slot) {
+    this.waiting--;
+    // Any completion: write what is ready once this turn's completions are in (one write).
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }
@@ -145,6 +173,13 @@ export class Connection {
     if (n > 0) {
       const parts = this.writer.take();
       this.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      if (this.socket.writableLength > this.limits.maxOutputBuffer) {
+        // The client sends but does not read its replies (Redis: client-output-buffer-limit).
+        this.counters.outputLimitDisconnects++;
+        this.closed = true;
+        this.socket.destroy();
+        return;
+      }
     }
     if (this.closing && this.pending === 0) {
       this.socket.end();

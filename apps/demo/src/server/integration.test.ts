@@ -188,13 +188,28 @@ describe('shn-kv over real sockets and real shard threads', () => {
 });
 
 describe('shn-kv limits', () => {
-  it('answers an error (not a crash) for a value larger than a ring frame, and keeps serving', async () => {
-    const s = await startServer({ port: 0, adminPort: 0, shards: 1, ringCapacity: 64 * 1024 });
+  it('carries values far larger than a ring frame in pieces, both ways, pipelined with small commands', async () => {
+    const s = await startServer({ port: 0, adminPort: 0, shards: 2, ringCapacity: 64 * 1024 });
     const r = new Redis({ port: s.port, host: '127.0.0.1' });
     try {
-      await expect(r.set('big', Buffer.alloc(100_000, 1))).rejects.toThrow(/^ERR request too large for a shard message/);
-      expect(await r.set('small', 'ok')).toBe('OK');
-      expect(await r.get('small')).toBe('ok');
+      const big = Buffer.alloc(1_000_000);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+      const p = r.pipeline();
+      p.set('small', 'ok');
+      p.set('big', big);
+      p.append('big', 'tail');
+      p.mset('m1', big, 'm2', 'x');
+      p.getBuffer('big');
+      p.mgetBuffer('m1', 'm2', 'big');
+      p.get('small');
+      const out = (await p.exec())!.map(([e, v]) => (e === null ? v : e));
+      expect(out.slice(0, 4)).toEqual(['OK', 'OK', 1_000_004, 'OK']);
+      expect(Buffer.compare(out[4] as Buffer, Buffer.concat([big, Buffer.from('tail')]))).toBe(0);
+      const m = out[5] as Buffer[];
+      expect(Buffer.compare(m[0]!, big)).toBe(0);
+      expect(m[1]!.toString()).toBe('x');
+      expect(m[2]!.length).toBe(1_000_004);
+      expect(out[6]).toBe('ok');
     } finally {
       r.disconnect();
       await s.close();

@@ -14,6 +14,12 @@ export interface KvListenOptions {
   /** TCP port; 0 picks a free one. */
   readonly port: number;
   readonly limits?: Partial<ConnectionLimits>;
+  /** Listen with SO_REUSEPORT (Node >= 22.12 / 23.1 on Linux), so several threads share the port. */
+  readonly reusePort?: boolean;
+  /** Client ids this listener hands out: `first`, `first + step`, ... (default 1, 1). */
+  readonly clientIds?: { readonly first: number; readonly step: number };
+  /** The shard thread this listener runs in (named by CLIENT LIST), if any. */
+  readonly shard?: number;
 }
 
 /** A listening RESP server. */
@@ -22,6 +28,8 @@ export interface KvListener {
   readonly port: number;
   /** Stops accepting, closes every client connection, resolves when the listener is closed. */
   close(): Promise<void>;
+  /** Stops accepting new connections; the open ones carry on (until {@link KvListener.close}). */
+  stopAccepting(): void;
 }
 
 /**
@@ -42,7 +50,10 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
     counters.connectedClients++;
     counters.totalConnections++;
     const addr = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-    new Connection(socket, options.router, createClientSession(counters.nextClientId++, addr), counters, limits);
+    const id = (options.clientIds?.first ?? 1) + (counters.nextClientId++ - 1) * (options.clientIds?.step ?? 1);
+    const session = createClientSession(id, addr);
+    if (options.shard !== undefined) session.shard = options.shard;
+    new Connection(socket, options.router, session, counters, limits);
     socket.on('close', () => {
       sockets.delete(socket);
       counters.connectedClients--;
@@ -51,18 +62,27 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(new ShnError('TRANSPORT_FAILED', `cannot listen on ${options.host ?? '127.0.0.1'}:${port}: ${err.message}`, { cause: err }));
     server.once('error', onError);
-    server.listen(port, options.host ?? '127.0.0.1', () => {
+    const listen = { port, host: options.host ?? '127.0.0.1', ...(options.reusePort === true ? { reusePort: true } : {}) };
+    try {
+      server.listen(listen, () => {
       server.off('error', onError);
       const bound = (server.address() as AddressInfo).port;
       counters.tcpPort = bound;
+      let closed: Promise<void> | undefined;
       resolve({
         port: bound,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            for (const s of sockets) s.destroy();
-          }),
+        stopAccepting: () => {
+          closed ??= new Promise<void>((done) => server.close(() => done()));
+        },
+        close: () => {
+          closed ??= new Promise<void>((done) => server.close(() => done()));
+          for (const s of sockets) s.destroy();
+          return closed;
+        },
       });
-    });
+      });
+    } catch (err) {
+      onError(err as Error);
+    }
   });
 }

@@ -62,13 +62,70 @@ describe('RuntimeBackend', () => {
     expect(calls).toHaveLength(3);
   });
 
-  it('answers ERR server busy once retries are exhausted, and maps other failures to error replies', async () => {
+  it('never answers ERR server busy: a full mailbox is retried until it is accepted; other failures map to error replies', async () => {
     const full = () => new ShnError('MAILBOX_FULL', 'full');
-    const b = new RuntimeBackend(fakeRuntime([full(), full(), full()], []), { timer: immediateTimer, busyRetryDelaysMs: [1, 1] });
-    expect(await b.onShard(0, { op: 'dbsize' })).toEqual({ err: 'ERR server busy' });
+    const calls: { id: string; type: string }[] = [];
+    const b = new RuntimeBackend(fakeRuntime(Array.from({ length: 12 }, full), calls), { timer: immediateTimer, busyRetryDelaysMs: [1, 1] });
+    expect(await b.onShard(0, { op: 'dbsize' })).toBe('OK');
+    expect(calls).toHaveLength(13);
     const crashed = new RuntimeBackend(fakeRuntime([new ShnError('SHARD_CRASHED', 'x')], []), { timer: immediateTimer });
     expect(await crashed.onShard(0, { op: 'dbsize' })).toEqual({ err: 'ERR shard crashed; the command may or may not have been applied' });
     const timeout = new RuntimeBackend(fakeRuntime([new ShnError('TIMEOUT', 'x')], []), { timer: immediateTimer });
     expect(((await timeout.onShard(0, { op: 'dbsize' })) as { err: string }).err).toMatch(/^ERR timeout/);
+  });
+
+  it('bounds the asks in flight per shard; later batches wait in order and run as the earlier ones answer', async () => {
+    const sent: string[][] = [];
+    const answers: (() => void)[] = [];
+    const rt = {
+      shards: 1,
+      shardOf: () => 0,
+      refOnShard: () => ({
+        ask: (type: string, body: { reqs?: { args: Buffer[] }[]; args?: Buffer[] }) => {
+          const keys = (body.reqs ?? [body]).map((r) => r.args![1]!.toString());
+          sent.push(keys);
+          return new Promise((resolve) => answers.push(() => resolve(type === 'batch' ? keys : keys[0])));
+        },
+      }),
+    } as unknown as Runtime;
+    // 1 KiB of requests in flight at most: each 600-byte request waits for the one before.
+    const b = new RuntimeBackend(rt, { timer: immediateTimer, maxInflightBytes: 1024 });
+    const big = Buffer.alloc(600);
+    const cmd = (k: string) => ({ op: 'cmd' as const, args: [Buffer.from('set'), Buffer.from(k), big] });
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = b.onShard(0, cmd('a'));
+    await turn();
+    const rest = [b.onShard(0, cmd('b')), b.onShard(0, cmd('c'))];
+    await turn();
+    expect(sent).toEqual([['a']]);
+    expect(b.backlogOf(0)).toBe(1);
+    answers.shift()!();
+    expect(await first).toBe('a');
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([['a'], ['b', 'c']]);
+    answers.shift()!();
+    expect(await Promise.all(rest)).toEqual(['b', 'c']);
+  });
+
+  it('a batch refused as full is retried before any later batch to that shard is sent', async () => {
+    const accepted: string[] = [];
+    let refuse = 1;
+    const rt = {
+      shards: 1,
+      shardOf: () => 0,
+      refOnShard: () => ({
+        ask: (_type: string, body: { key?: Buffer }) => {
+          if (refuse-- > 0) return Promise.reject(new ShnError('MAILBOX_FULL', 'ring full'));
+          accepted.push(body.key!.toString());
+          return Promise.resolve('OK');
+        },
+      }),
+    } as unknown as Runtime;
+    const b = new RuntimeBackend(rt, { timer: immediateTimer, messageBudget: 1024 });
+    const big = Buffer.alloc(1100);
+    // Each request fills a batch, so each is sent at once, in the same synchronous run.
+    const replies = await Promise.all(['a', 'b', 'c'].map((k) => b.onShard(0, { op: 'set', key: Buffer.from(k), value: big })));
+    expect(replies).toEqual(['OK', 'OK', 'OK']);
+    expect(accepted).toEqual(['a', 'b', 'c']);
   });
 });

@@ -1,8 +1,9 @@
 import { isShnError, systemTimer, type ShardGauges, type Timer } from '@shn/core';
 import { jumpHashRouter } from '@shn/core-mailbox';
 import type { Runtime } from '@shn/core-mailbox';
-import { errorReply, type Reply } from '../resp/reply.js';
-import { KV_ERRORS } from '../kv/kv-errors.js';
+import { errorReply, isErrorReply, type Reply } from '../resp/reply.js';
+import { ReplyReader } from '../resp/reply-reader.js';
+import { DEFAULT_MESSAGE_BUDGET, isHeldReply, type HeldReply } from '../kv/oversize.js';
 import type { ShardBackend } from '../kv/shard-backend.js';
 import { keyString, type ShardRequest } from '../kv/shard-request.js';
 
@@ -12,6 +13,8 @@ export const MAX_BATCH = 128;
 export const MAX_BATCH_BYTES = 256 * 1024;
 /** Request ops that are never batched (the CRDT counter path has its own message types). */
 const UNBATCHED: ReadonlySet<string> = new Set(['cincr', 'cget']);
+
+const EMPTY = Buffer.alloc(0);
 
 interface Queued {
   readonly req: ShardRequest;
@@ -28,14 +31,40 @@ function requestBytes(req: ShardRequest): number {
   return n;
 }
 
+/** Asks outstanding per shard before further batches wait in the gateway's backlog. */
+export const MAX_INFLIGHT_ASKS = 256;
+
+/** What the backend needs of a runtime (a `Runtime`, or a shard thread's view of its peers). */
+export type ShardMessenger = Pick<Runtime, 'shards' | 'shardOf' | 'refOnShard' | 'gauges'>;
+
 /** Options for {@link RuntimeBackend}. */
 export interface RuntimeBackendOptions {
   /** Timeout of each shard ask, ms (default 5000). */
   readonly askTimeoutMs?: number;
-  /** Delays (ms) between retries when a shard mailbox is full; then `ERR server busy` (default 1,2,5,10,20,50). */
+  /**
+   * Request bytes in flight per shard (sent, not yet answered) before further batches wait in
+   * order in the backlog. Keep it well below the ring's capacity, so the ring is never full
+   * (default 1 MiB; a single larger request is still sent when nothing else is in flight).
+   */
+  readonly maxInflightBytes?: number;
+  /** Delays (ms) between retries if a shard still reports a full mailbox; the last one repeats (default 1,2,5,10,20,50). */
   readonly busyRetryDelaysMs?: readonly number[];
   /** Timer for retry delays (default systemTimer). */
   readonly timer?: Timer;
+  /**
+   * Largest payload of one message, bytes (default 256 KiB; at most a quarter of the ring's
+   * frame limit): larger arguments are staged in pieces, larger replies fetched in pieces.
+   * Must match the kv system's `messageBudget` param.
+   */
+  readonly messageBudget?: number;
+  /** Called whenever a shard refuses a batch (full mailbox or ring) and it is queued for a retry. */
+  readonly onRefused?: () => void;
+}
+
+interface Unit {
+  readonly items: Queued[];
+  bytes: number;
+  attempts: number;
 }
 
 /** The kv system's router (the default one, as the runtime's `shardOf` uses). */
@@ -46,23 +75,41 @@ const MAX_ID_UNITS = 16_000;
 /**
  * A {@link ShardBackend} over a `@shn/core-mailbox` runtime whose system module defines the
  * per-shard `kv` kind. Single-key requests go to the shard that owns `kv/<key as latin1>`;
- * fan-out requests to the shard named. Requests for one shard made in the same microtask
- * checkpoint (one socket read, or reads of many connections) travel as ONE `batch` message,
+ * fan-out requests to the shard named. Requests for one shard made in the same event-loop
+ * turn (the socket reads of every connection in one poll phase) travel as ONE `batch` message,
  * in order, and its reply array is handed back request by request: the per-message cost of a
  * shard hop is paid once per batch. All requests come from the main thread, so per-shard FIFO
  * order holds between them.
  *
- * A full mailbox is retried after short delays, then answered with `ERR server busy`;
- * other failures become error replies (this backend never rejects).
+ * Backpressure, never an error: at most {@link MAX_INFLIGHT_ASKS} asks and `maxInflightBytes`
+ * of requests are in flight per shard, which keeps the ring from ever filling. Batches beyond
+ * that wait, in order, in a per-shard backlog (merged into bigger batches as they wait), so
+ * their commands stay unanswered and each connection stops reading its socket at its pending
+ * bound. Should a shard still report a full mailbox, the batch goes back to the head of the
+ * backlog and is retried after a short delay, and no later batch to that shard is sent before
+ * it (each send waits one microtask, by which time a refusal has been seen); `ERR server busy`
+ * is never answered.
+ * Other failures become error replies (this backend never rejects).
  */
 export class RuntimeBackend implements ShardBackend {
   readonly shardCount: number;
   private readonly timeoutMs: number;
   private readonly delays: readonly number[];
   private readonly timer: Timer;
+  private readonly maxInflightBytes: number;
+  private readonly budget: number;
+  private readonly batchBytes: number;
+  private nextStage = 1;
+  private readonly onRefused: () => void;
 
   private readonly queues: Queued[][];
   private readonly queuedBytes: number[];
+  private readonly backlog: Unit[][];
+  private readonly inflight: number[];
+  private readonly inflightBytes: number[];
+  private readonly blocked: boolean[];
+  /** A batch was just sent to this shard and a refusal would not be seen before the next microtask. */
+  private readonly checking: boolean[];
   private flushScheduled = false;
   private readonly flushAll = (): void => {
     this.flushScheduled = false;
@@ -71,14 +118,23 @@ export class RuntimeBackend implements ShardBackend {
 
   private readonly candidates: { shard: number; load: number }[];
 
-  constructor(private readonly rt: Runtime, options: RuntimeBackendOptions = {}) {
+  constructor(private readonly rt: ShardMessenger, options: RuntimeBackendOptions = {}) {
     this.shardCount = rt.shards;
     this.candidates = Array.from({ length: rt.shards }, (_, shard) => ({ shard, load: 0 }));
     this.timeoutMs = options.askTimeoutMs ?? 5000;
     this.delays = options.busyRetryDelaysMs ?? [1, 2, 5, 10, 20, 50];
     this.timer = options.timer ?? systemTimer;
+    this.maxInflightBytes = options.maxInflightBytes ?? 1024 * 1024;
+    this.onRefused = options.onRefused ?? (() => undefined);
+    this.budget = Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET);
+    this.batchBytes = Math.min(MAX_BATCH_BYTES, this.budget);
     this.queues = Array.from({ length: this.shardCount }, () => []);
     this.queuedBytes = new Array<number>(this.shardCount).fill(0);
+    this.backlog = Array.from({ length: this.shardCount }, () => []);
+    this.inflight = new Array<number>(this.shardCount).fill(0);
+    this.inflightBytes = new Array<number>(this.shardCount).fill(0);
+    this.blocked = new Array<boolean>(this.shardCount).fill(false);
+    this.checking = new Array<boolean>(this.shardCount).fill(false);
   }
 
   shardOf(key: Buffer): number {
@@ -98,49 +154,173 @@ export class RuntimeBackend implements ShardBackend {
     if (UNBATCHED.has(req.op)) {
       // Keep per-shard order: what is queued for this shard goes first.
       this.flushShard(shard);
-      return this.send(() => this.rt.refOnShard(shard, 'kv', 'any').ask<Reply>(req.op, req, { timeoutMs: this.timeoutMs }));
+      return this.sendRetrying(() => this.rt.refOnShard(shard, 'kv', 'any').ask<Reply>(req.op, req, { timeoutMs: this.timeoutMs }));
     }
-    return new Promise<Reply>((resolve) => {
-      const q = this.queues[shard]!;
-      q.push({ req, resolve });
-      this.queuedBytes[shard]! += requestBytes(req);
-      if (q.length >= MAX_BATCH || this.queuedBytes[shard]! >= MAX_BATCH_BYTES) this.flushShard(shard);
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        queueMicrotask(this.flushAll);
+    const bytes = requestBytes(req);
+    if (bytes > this.budget && req.op === 'cmd') return this.staged(shard, req);
+    return new Promise<Reply>((resolve) => this.enqueue(shard, req, bytes, resolve));
+  }
+
+  private enqueue(shard: number, req: ShardRequest, bytes: number, resolve: (r: Reply) => void): void {
+    const q = this.queues[shard]!;
+    q.push({ req, resolve: (r) => (isHeldReply(r) ? void this.fetchHeld(shard, r).then(resolve) : resolve(r)) });
+    this.queuedBytes[shard]! += bytes;
+    if (q.length >= MAX_BATCH || this.queuedBytes[shard]! >= this.batchBytes) this.flushShard(shard);
+    else if (!this.flushScheduled) {
+      // Once per event-loop turn: after the poll phase, so the reads of every connection that
+      // turn share one batch per shard.
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  /** A command with arguments over the budget: the big arguments go ahead in pieces, in order. */
+  private staged(shard: number, req: Extract<ShardRequest, { op: 'cmd' }>): Promise<Reply> {
+    const args = req.args.slice();
+    const staged: number[] = [];
+    const piece = Math.max(1, this.budget - 64);
+    let failed: Reply | undefined;
+    const noteFailure = (r: Reply): void => {
+      if (isErrorReply(r)) failed ??= r;
+    };
+    args.forEach((a, i) => {
+      if (a.length <= piece / 4) return;
+      const id = this.nextStage++;
+      for (let off = 0; off < a.length; off += piece) {
+        const part = a.subarray(off, Math.min(a.length, off + piece));
+        this.enqueue(shard, { op: 'stage', id, part }, part.length + 32, noteFailure);
       }
+      staged.push(i, id, a.length);
+      args[i] = EMPTY;
     });
+    return new Promise<Reply>((resolve) =>
+      this.enqueue(shard, { op: 'cmd', args, staged }, requestBytes({ op: 'cmd', args }), (r) => resolve(failed !== undefined && isErrorReply(r) ? failed : r)),
+    );
+  }
+
+  /** Fetches a reply the shard held back because it was over the budget, piece by piece. */
+  private async fetchHeld(shard: number, held: HeldReply): Promise<Reply> {
+    const parts: Buffer[] = [];
+    for (let offset = 0; offset < held.size; ) {
+      const length = Math.min(this.budget, held.size - offset);
+      const r = await this.sendRetrying(() =>
+        this.rt.refOnShard(shard, 'kv', 'any').ask<Reply>('fetch', { op: 'fetch', id: held.held, offset, length }, { timeoutMs: this.timeoutMs }),
+      );
+      if (!(r instanceof Uint8Array)) return isErrorReply(r) ? r : errorReply('ERR internal error: held reply lost');
+      parts.push(Buffer.from(r.buffer, r.byteOffset, r.length));
+      offset += r.length;
+      if (r.length === 0) break;
+    }
+    // Decoded back into a value: a multi-key command gathers it with the other shards' replies.
+    const reader = new ReplyReader();
+    reader.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    return reader.next()?.reply ?? errorReply('ERR internal error: held reply truncated');
+  }
+
+  /** Batches waiting in the backlog of `shard` (for INFO and tests). */
+  backlogOf(shard: number): number {
+    return this.backlog[shard]?.length ?? 0;
   }
 
   private flushShard(shard: number): void {
     const q = this.queues[shard]!;
     if (q.length === 0) return;
+    const bytes = this.queuedBytes[shard]!;
     this.queues[shard] = [];
     this.queuedBytes[shard] = 0;
-    const ref = this.rt.refOnShard(shard, 'kv', 'any');
-    if (q.length === 1) {
-      const { req, resolve } = q[0]!;
-      void this.send(() => ref.ask<Reply>(req.op, req, { timeoutMs: this.timeoutMs })).then(resolve);
+    const bl = this.backlog[shard]!;
+    if (bl.length === 0 && this.canStart(shard, bytes)) {
+      this.start(shard, { items: q, bytes, attempts: 0 });
       return;
     }
-    const reqs = q.map((e) => e.req);
-    void this.send(() => ref.ask<Reply>('batch', { op: 'batch', reqs }, { timeoutMs: this.timeoutMs })).then((replies) => {
-      if (Array.isArray(replies) && replies.length === q.length) q.forEach((e, i) => e.resolve(replies[i] as Reply));
-      else q.forEach((e) => e.resolve(Array.isArray(replies) ? errorReply('ERR internal error: batch reply mismatch') : replies));
+    const tail = bl[bl.length - 1];
+    if (tail !== undefined && tail.attempts === 0 && tail.items.length + q.length <= MAX_BATCH && tail.bytes + bytes <= this.batchBytes) {
+      tail.items.push(...q);
+      tail.bytes += bytes;
+    } else {
+      bl.push({ items: q, bytes, attempts: 0 });
+    }
+  }
+
+  private canStart(shard: number, bytes: number): boolean {
+    if (this.blocked[shard] || this.checking[shard]) return false;
+    const n = this.inflight[shard]!;
+    return n === 0 || (n < MAX_INFLIGHT_ASKS && this.inflightBytes[shard]! + bytes <= this.maxInflightBytes);
+  }
+
+  private drain(shard: number): void {
+    const bl = this.backlog[shard]!;
+    while (bl.length > 0 && this.canStart(shard, bl[0]!.bytes)) this.start(shard, bl.shift()!);
+  }
+
+  private start(shard: number, unit: Unit): void {
+    this.inflight[shard]!++;
+    this.inflightBytes[shard]! += unit.bytes;
+    const ref = this.rt.refOnShard(shard, 'kv', 'any');
+    const q = unit.items;
+    let ask: Promise<Reply>;
+    try {
+      ask =
+        q.length === 1
+          ? ref.ask<Reply>(q[0]!.req.op, q[0]!.req, { timeoutMs: this.timeoutMs })
+          : ref.ask<Reply>('batch', { op: 'batch', reqs: q.map((e) => e.req) }, { timeoutMs: this.timeoutMs });
+    } catch (err) {
+      ask = Promise.reject(err);
+    }
+    ask.then(
+      (replies) => {
+        this.finished(shard, unit);
+        if (q.length === 1) q[0]!.resolve(replies);
+        else if (Array.isArray(replies) && replies.length === q.length) q.forEach((e, i) => e.resolve(replies[i] as Reply));
+        else q.forEach((e) => e.resolve(Array.isArray(replies) ? errorReply('ERR internal error: batch reply mismatch') : replies));
+        this.drain(shard);
+      },
+      (err: unknown) => {
+        this.finished(shard, unit);
+        if (isShnError(err) && err.code === 'MAILBOX_FULL') {
+          // Back to the head of the line, and hold the shard's later batches until it is retried.
+          this.onRefused();
+          this.backlog[shard]!.unshift(unit);
+          this.blocked[shard] = true;
+          const delay = this.delays[Math.min(unit.attempts++, this.delays.length - 1)] ?? 1;
+          this.timer.setTimeout(() => {
+            this.blocked[shard] = false;
+            this.drain(shard);
+          }, delay);
+          return;
+        }
+        const reply = backendErrorReply(err);
+        for (const e of q) e.resolve(reply);
+        this.drain(shard);
+      },
+    );
+    // A refused ask is rejected synchronously, so its handler above runs in the first microtask.
+    // Send this shard's next batch only after it: a later batch never overtakes a refused one.
+    this.checking[shard] = true;
+    queueMicrotask(() => {
+      this.checking[shard] = false;
+      this.drain(shard);
     });
+  }
+
+  private finished(shard: number, unit: Unit): void {
+    this.inflight[shard]!--;
+    this.inflightBytes[shard]! -= unit.bytes;
   }
 
   gauges(): readonly ShardGauges[] {
     return this.rt.gauges();
   }
 
-  private async send(attempt: () => Promise<Reply>): Promise<Reply> {
+  /** An unbatched ask, retried while the shard reports a full mailbox (never `ERR server busy`). */
+  private async sendRetrying(attempt: () => Promise<Reply>): Promise<Reply> {
     for (let i = 0; ; i++) {
       try {
         return await attempt();
       } catch (err) {
-        if (isShnError(err) && err.code === 'MAILBOX_FULL' && i < this.delays.length) {
-          await new Promise<void>((resolve) => this.timer.setTimeout(resolve, this.delays[i]!));
+        if (isShnError(err) && err.code === 'MAILBOX_FULL') {
+          const delay = this.delays[Math.min(i, this.delays.length - 1)] ?? 1;
+          await new Promise<void>((resolve) => this.timer.setTimeout(resolve, delay));
           continue;
         }
         return backendErrorReply(err);
@@ -153,8 +333,6 @@ export class RuntimeBackend implements ShardBackend {
 export function backendErrorReply(err: unknown): Reply {
   if (!isShnError(err)) return errorReply(`ERR internal error: ${String(err)}`);
   switch (err.code) {
-    case 'MAILBOX_FULL':
-      return errorReply(KV_ERRORS.serverBusy);
     case 'TIMEOUT':
       return errorReply('ERR timeout waiting for shard; the command may or may not have been applied');
     case 'SHARD_CRASHED':

@@ -8,6 +8,10 @@ export class ServerCounters implements ServerStats {
   totalCommands = 0;
   /** Connections closed because of a protocol error. */
   protocolErrors = 0;
+  /** Connections closed because their unread replies passed the output cap. */
+  outputLimitDisconnects = 0;
+  /** Batches a shard refused (full) that the gateway queued again and retried; 0 in normal operation. */
+  shardRefusals = 0;
   /** Next CLIENT ID. */
   nextClientId = 1;
 }

@@ -8,7 +8,11 @@ import { listenAdmin, type AdminListener } from './admin-server.js';
 import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend } from './runtime-backend.js';
+import { reusePortSupport, type ConnectionMode, type ConnectionModeRequest } from './connection-mode.js';
+import type { ShardListenRequest } from './shard-listener.js';
 import { ServerCounters } from './server-counters.js';
+import type { KvSystemParams } from '../kv/system.js';
+import type { ChaosSystemParams } from '../chaos/chaos-system.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -26,8 +30,20 @@ export interface StartServerOptions {
   readonly askTimeoutMs?: number;
   /** The kv system module (default: the compiled `dist/kv/system.js`). */
   readonly systemModule?: URL;
+  /**
+   * Params of the system module, handed to every shard thread (`createRuntime({ params })`):
+   * {@link KvSystemParams} for the default module, `ChaosSystemParams` for the chaos module.
+   */
+  readonly params?: KvSystemParams | ChaosSystemParams;
   readonly limits?: Partial<ConnectionLimits>;
   readonly clock?: Clock;
+  /**
+   * How connections are served (default `auto`): `shard-owned` makes every shard listen on the
+   * port with `reusePort` and parse RESP itself (Node >= 22.12 / 23.1 on Linux); `gateway`
+   * parses in the main thread and hops to the shards. `auto` picks shard-owned where it works
+   * and falls back to the gateway, saying why ({@link RunningServer.connectionMode}).
+   */
+  readonly connections?: ConnectionModeRequest;
 }
 
 /** A running shn-kv server. */
@@ -38,6 +54,8 @@ export interface RunningServer {
   readonly adminPort: number;
   /** The shard runtime (for tests and tooling: gauges, killShard). */
   readonly runtime: Runtime;
+  /** How connections are served, and why (INFO's `connection_mode` says the same). */
+  readonly connectionMode: { readonly mode: ConnectionMode; readonly reason: string };
   /** Graceful stop: close both listeners and client connections, then `runtime.close()`. Idempotent. */
   close(): Promise<void>;
 }
@@ -82,6 +100,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let runtime: Runtime | undefined;
   let kv: KvListener | undefined;
   const counters = new ServerCounters();
+  let mode: { mode: ConnectionMode; reason: string } = { mode: 'gateway', reason: 'starting' };
+  let shardListen: ShardListenRequest | undefined;
+  let unsubscribe: (() => void) | undefined;
 
   const admin: AdminListener = await listenAdmin({
     host: options.host,
@@ -104,15 +125,58 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       }),
     },
   });
+  const ringCapacity = options.ringCapacity ?? 4 * 1024 * 1024;
+  // One message's payload: 1/32 of the ring. Requests in flight per shard: 1/8 of it. The ring
+  // releases consumed frames lazily and pads at its end, so its occupancy can reach about twice
+  // what is in flight plus one frame; these bounds keep it far from full, so a batch is never
+  // refused (a refusal is retried, but could let a later batch to that shard overtake it).
+  const messageBudget = Math.max(1024, Math.floor(ringCapacity / 32));
   try {
     runtime = await createRuntime({
       system: options.systemModule ?? defaultSystemModule(),
       shards,
-      ringCapacity: options.ringCapacity ?? 4 * 1024 * 1024,
+      ringCapacity,
+      params: { ...options.params, messageBudget },
     });
-    const backend = new RuntimeBackend(runtime, { askTimeoutMs: options.askTimeoutMs ?? 5000 });
-    const executor = new CommandExecutor({ backend, clock, stats: () => counters });
-    kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
+    const askTimeoutMs = options.askTimeoutMs ?? 5000;
+    const maxInflightBytes = Math.floor(ringCapacity / 8);
+    const backend = new RuntimeBackend(runtime, { askTimeoutMs, maxInflightBytes, messageBudget, onRefused: () => counters.shardRefusals++ });
+    const executor = new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }) });
+    const want = options.connections ?? 'auto';
+    const support = reusePortSupport();
+    if (want !== 'gateway' && support.ok) {
+      // The main thread binds first (port 0 picks the port every shard then shares) and serves
+      // as a gateway until the shards listen; then it stops accepting.
+      try {
+        kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits, reusePort: true });
+      } catch (err) {
+        if (want === 'shard-owned') throw err;
+        mode = { mode: 'gateway', reason: `listening with reusePort failed (${(err as Error).message}); the main thread parses and routes` };
+      }
+      if (kv !== undefined) {
+        shardListen = { host: options.host ?? '127.0.0.1', port: kv.port, shards, askTimeoutMs, maxInflightBytes, messageBudget, ...(options.limits ? { limits: options.limits } : {}) };
+        const failure = await listenOnShards(runtime, shardListen);
+        if (failure === undefined) {
+          kv.stopAccepting();
+          mode = { mode: 'shard-owned', reason: support.reason };
+          const rt = runtime;
+          const req = shardListen;
+          unsubscribe = rt.on((e) => {
+            // A restarted shard thread listens again (its kv actor starts on this message).
+            if (e.type === 'shard-restarted' && !closing) void relisten(rt, e.shard, req, () => closing);
+          });
+        } else {
+          await unlistenOnShards(runtime);
+          shardListen = undefined;
+          if (want === 'shard-owned') throw new ShnError('TRANSPORT_FAILED', `shard-owned connections failed: ${failure}`);
+          mode = { mode: 'gateway', reason: `a shard could not listen with reusePort (${failure}); the main thread parses and routes` };
+        }
+      }
+    } else {
+      if (want === 'shard-owned') throw new ShnError('INVALID_ARGUMENT', `connections: 'shard-owned' is not available: ${support.reason}`);
+      mode = { mode: 'gateway', reason: want === 'gateway' ? 'asked for (connections: gateway)' : `${support.reason}; the main thread parses and routes` };
+    }
+    kv ??= await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
     started = true;
   } catch (err) {
     await admin.close();
@@ -122,18 +186,45 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const rt = runtime;
   const listener = kv;
   let closed: Promise<void> | undefined;
+  const modeNow = mode;
   return {
     port: listener.port,
     adminPort: admin.port,
     runtime: rt,
+    connectionMode: modeNow,
     close: () => {
       closing = true;
       closed ??= (async () => {
+        unsubscribe?.();
         await listener.close();
+        if (shardListen !== undefined) await unlistenOnShards(rt);
         await rt.close();
         await admin.close();
       })();
       return closed;
     },
   };
+}
+
+/** Asks every shard to listen; returns undefined, or the first failure's message. */
+async function listenOnShards(rt: Runtime, req: ShardListenRequest): Promise<string | undefined> {
+  const results = await Promise.allSettled(Array.from({ length: rt.shards }, (_, s) => rt.refOnShard(s, 'kv', 'any').ask('listen', req, { timeoutMs: 10_000 })));
+  const bad = results.find((r) => r.status === 'rejected');
+  return bad === undefined ? undefined : String((bad as PromiseRejectedResult).reason?.message ?? (bad as PromiseRejectedResult).reason);
+}
+
+async function unlistenOnShards(rt: Runtime): Promise<void> {
+  await Promise.allSettled(Array.from({ length: rt.shards }, (_, s) => rt.refOnShard(s, 'kv', 'any').ask('unlisten', {}, { timeoutMs: 5_000 })));
+}
+
+/** Makes a restarted shard listen again, retrying while it comes up. */
+async function relisten(rt: Runtime, shard: number, req: ShardListenRequest, stopped: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 50 && !stopped(); attempt++) {
+    try {
+      await rt.refOnShard(shard, 'kv', 'any').ask('listen', req, { timeoutMs: 5_000 });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
