@@ -1,4 +1,4 @@
-import { isShnError, systemTimer, type ShardGauges, type Timer } from '@shn/core';
+import { isShnError, systemTimer, type ActorRef, type ShardGauges, type Timer } from '@shn/core';
 import { jumpHashRouter } from '@shn/core-mailbox';
 import type { Runtime } from '@shn/core-mailbox';
 import { errorReply, isErrorReply, type Reply } from '../resp/reply.js';
@@ -35,7 +35,10 @@ function requestBytes(req: ShardRequest): number {
 export const MAX_INFLIGHT_ASKS = 256;
 
 /** What the backend needs of a runtime (a `Runtime`, or a shard thread's view of its peers). */
-export type ShardMessenger = Pick<Runtime, 'shards' | 'shardOf' | 'refOnShard' | 'gauges'>;
+export interface ShardMessenger extends Pick<Runtime, 'shards' | 'shardOf' | 'gauges'> {
+  /** A ref to `kind/id` on `shard` (a `Runtime`'s typed `RuntimeRef` is one too). */
+  refOnShard(shard: number, kind: string, id: string): ActorRef;
+}
 
 /** Options for {@link RuntimeBackend}. */
 export interface RuntimeBackendOptions {
