@@ -7,6 +7,7 @@
 import { seededRng } from '@shn/core';
 import type { Rng } from '@shn/core';
 import type { HistoryEvent } from '@shn/sim';
+import { logMatchingViolation } from './log-matching.test-helper.js';
 import { RawNode } from './raw-node.js';
 import { MemoryRaftStorage } from './storage.js';
 import type { ConfState, Entry, Message, NodeId, Ready } from './types.js';
@@ -426,31 +427,14 @@ export class SimCluster {
         }
       }
     }
-    if (this.step % 20 === 0) this.checkLogMatching();
+    this.checkLogMatching();
   }
 
   /** Log matching: two logs with an entry of the same index and term agree on every entry before it. */
   checkLogMatching(): void {
     const logs = [...this.nodes.values()].filter((n) => n.raw !== undefined).map((n) => ({ id: n.id, log: (n.raw as RawNode).raft.log }));
-    for (let a = 0; a < logs.length; a++) {
-      for (let b = a + 1; b < logs.length; b++) {
-        const A = logs[a] as (typeof logs)[number];
-        const B = logs[b] as (typeof logs)[number];
-        const lo = Math.max(A.log.firstIndex(), B.log.firstIndex());
-        let hi = Math.min(A.log.lastIndex(), B.log.lastIndex());
-        while (hi >= lo && A.log.term(hi) !== B.log.term(hi)) hi--;
-        if (hi < lo) continue;
-        const ea = A.log.slice(lo, hi + 1, Infinity) ?? [];
-        const eb = B.log.slice(lo, hi + 1, Infinity) ?? [];
-        for (let i = 0; i < ea.length; i++) {
-          const x = ea[i] as Entry;
-          const y = eb[i] as Entry;
-          if (x.term !== y.term || dec.decode(x.data) !== dec.decode(y.data)) {
-            throw new SafetyViolation(`log matching: ${A.id} and ${B.id} differ at ${x.index} below matching ${hi} (step ${this.step})`);
-          }
-        }
-      }
-    }
+    const violation = logMatchingViolation(logs);
+    if (violation !== undefined) throw new SafetyViolation(`${violation} (step ${this.step})`);
   }
 
   /** Stops every fault, heals, restarts every node and lets in-flight ops finish. */

@@ -10,7 +10,8 @@ import { checkDeterminism, checkOperations, createKvModel, defineScenario, runSc
 import type { Scenario } from '@shn/sim';
 import { describe, expect, it } from 'vitest';
 import { raftActor } from './raft-actor.test-helper.js';
-import type { KvOp, Observed } from './raft-actor.test-helper.js';
+import type { KvOp, Observed, RaftActor } from './raft-actor.test-helper.js';
+import { logMatchingViolation } from '../log-matching.test-helper.js';
 
 const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 500);
 /** Every fault has ended (restarted, healed) by then, ms of virtual time. */
@@ -137,7 +138,19 @@ function scenario(size: number, churn: boolean): Scenario<Ctx> {
         if (res?.ok === true) ctx.live = true;
       }
     },
-    invariants: [{ name: 'raft safety', check: (_sim, ctx) => ctx.observed.violation ?? true }],
+    invariants: [
+      { name: 'raft safety', check: (_sim, ctx) => ctx.observed.violation ?? true },
+      {
+        name: 'log matching',
+        check: (sim, ctx) => {
+          const logs = ctx.voters.flatMap((n) => {
+            const raw = sim.node(n).actor<RaftActor>('raft', 'r')?.node;
+            return raw === undefined ? [] : [{ id: n, log: raw.raft.log }];
+          });
+          return logMatchingViolation(logs) ?? true;
+        },
+      },
+    ],
     check(sim, ctx) {
       if (ctx.observed.violation !== undefined) return ctx.observed.violation;
       const verdict = checkOperations(createKvModel({ missing: '' }), sim.history.operations<KvOp & { req: number }, unknown>((input) => input.op !== 'get' && !ctx.refused.has(input.req)), { timeoutMs: 20_000 });
