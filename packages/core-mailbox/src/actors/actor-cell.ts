@@ -47,6 +47,8 @@ export class ActorCell {
   busy = false;
   /** Inside a synchronous receive/start call right now. */
   running = false;
+  /** Set when a delivery reached the behaviour's `receive` (false after a throw: middleware refused before it ran). */
+  entered = false;
   /** What `busy` is awaiting: the start hook or a message. */
   inStart = false;
   /** The message being handled (while running or busy). */

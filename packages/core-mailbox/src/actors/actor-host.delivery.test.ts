@@ -251,7 +251,7 @@ describe('per-shard mode', () => {
 });
 
 describe('middleware and context', () => {
-  it('receive hooks wrap receive outermost first; a throwing hook is a receive failure', async () => {
+  it('receive hooks wrap receive outermost first; a hook that refuses with a ShnError answers with it and the actor keeps running', async () => {
     const order: string[] = [];
     const outer: Middleware = {
       name: 'outer',
@@ -287,8 +287,28 @@ describe('middleware and context', () => {
     expect(order).toEqual(['outer>go', 'inner>', 'outer<']);
     expect(await ask(host, 'h/1', 'short')).toBe('short-circuited');
     const denied = await rejectionOf(ask(host, 'h/1', 'deny'));
-    expect(hasCode(denied, 'ACTOR_FAILED')).toBe(true);
+    expect(hasCode(denied, 'INVALID_ARGUMENT')).toBe(true);
     expect(denied.message).toBe('denied');
+    expect(probe.count('1').factory).toBe(1); // refused before it ran: not a crash, no restart
+    expect(await ask(host, 'h/1', 'go')).toBe('yes');
+  });
+
+  it('a hook that throws something that is not a ShnError is a receive failure (ACTOR_FAILED, restart)', async () => {
+    const probe = new Probe();
+    const broken: Middleware = {
+      name: 'broken',
+      receive(env, next) {
+        if (env.type === 'boom') throw new Error('bug in a hook');
+        return next(env);
+      },
+    };
+    const { host } = testHost({
+      middleware: [broken],
+      kinds: { h: { factory: (id) => (probe.record('factory', id), { receive: () => 'ok' }) } },
+    });
+    expect(await ask(host, 'h/1', 'go')).toBe('ok');
+    const failed = await rejectionOf(ask(host, 'h/1', 'boom'));
+    expect(hasCode(failed, 'ACTOR_FAILED')).toBe(true);
     expect(probe.count('1').factory).toBe(2);
   });
 

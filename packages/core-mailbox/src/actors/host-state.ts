@@ -311,6 +311,7 @@ export class HostState {
     const final: Next<unknown> = (env) => {
       const behavior = cell.behavior;
       if (behavior === undefined) throw new ShnError('INTERNAL', `actor ${name} has no behaviour`);
+      cell.entered = true;
       return behavior.receive(env, cell.ctx);
     };
     cell.invoke = this.middleware.length === 0 ? final : compose(this.middleware, 'receive', final);

@@ -1,4 +1,4 @@
-import { ShnError, isThenable } from '@shn/core';
+import { ShnError, isShnError, isThenable } from '@shn/core';
 import type { Envelope, RunQueue } from '@shn/core';
 import { ActorCell } from './actor-cell.js';
 import { QueuedAsk } from './queued-ask.js';
@@ -263,12 +263,21 @@ export class ReadyQueue implements ReadyQueuePart {
     cell.currentReply = reply;
     cell.running = true;
     let result: unknown;
+    cell.entered = false;
     try {
       result = cell.invoke(env);
     } catch (e) {
       cell.running = false;
       cell.currentEnv = undefined;
       cell.currentReply = undefined;
+      if (!cell.entered && isShnError(e)) {
+        // A receive middleware refused the message (authorization, admission, …) before the
+        // actor ran: the asker gets that error as it is, and the actor is not restarted.
+        this.h.processed++;
+        if (reply !== undefined) this.h.reply(reply, e, undefined, env);
+        if (cell.stopRequested) void this.h.passivation.gracefulStop(cell, 'supervise');
+        return;
+      }
       if (incarnation === cell.incarnation) this.h.supervisor.receiveFailed(cell, env, reply, e);
       return;
     }
