@@ -93,7 +93,12 @@ export function kvTelemetry(): KvTelemetry | undefined {
   return slot.value;
 }
 
-/** The system-definition contributions: telemetry middleware first (outermost) and kinds. */
+/**
+ * The system-definition contributions: telemetry middleware (spread first: outermost) and the
+ * `shn.telemetry` kinds. With `off` there is no middleware at all; the kinds stay (they cost
+ * nothing per message), so readiness pings and profiles still work.
+ */
 export function telemetryDefinition(t: KvTelemetry | undefined): { middleware: readonly Middleware[]; kinds: Readonly<Record<string, ActorKindDefinition>> } {
-  return t === undefined ? { middleware: [], kinds: {} } : { middleware: t.telemetry.middleware, kinds: t.telemetry.kinds };
+  if (t === undefined) return { middleware: [], kinds: createTelemetry({ metrics: false, logs: false }).kinds };
+  return { middleware: t.telemetry.middleware, kinds: t.telemetry.kinds };
 }
