@@ -93,6 +93,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         connections: { type: 'string' },
         telemetry: { type: 'string' },
         'trace-console': { type: 'boolean' },
+        'trace-ratio': { type: 'string' },
       },
       strict: true,
     }));
@@ -132,7 +133,14 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
     throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
   }
-  const telemetry = telemetryCli(values['telemetry'] as string | undefined, values['trace-console'] === true, env);
+  const ratioRaw = values['trace-ratio'] as string | undefined;
+  const traceRatio = ratioRaw === undefined ? undefined : Number(ratioRaw);
+  if (traceRatio !== undefined && !(ratioRaw !== '' && traceRatio >= 0 && traceRatio <= 1)) {
+    throw new ShnError('INVALID_ARGUMENT', `--trace-ratio must be a number in [0, 1], got ${JSON.stringify(ratioRaw)}`);
+  }
+  const chosen = telemetryCli(values['telemetry'] as string | undefined, values['trace-console'] === true, env);
+  if (traceRatio !== undefined && chosen?.telemetry !== 'tracing') throw new ShnError('INVALID_ARGUMENT', '--trace-ratio needs tracing');
+  const telemetry = chosen === undefined || traceRatio === undefined ? chosen : { ...chosen, traceRatio };
   return {
     ...(telemetry === undefined ? {} : { telemetry }),
     ...(chaos === undefined ? {} : { chaos }),
@@ -151,7 +159,7 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1]');
     process.exitCode = 2;
     return;
   }
