@@ -16,6 +16,8 @@ import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
 import type { ConnectionModeRequest } from './server/connection-mode.js';
+import { telemetryModeOf, type KvTelemetryParams } from './telemetry/kv-telemetry.js';
+import { otlpTracesUrl } from './telemetry/tracing-sdk.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -44,6 +46,26 @@ export interface CliOptions {
    * `--record`; present only when one of them is given (then the chaos system module runs).
    */
   readonly systemParams?: ChaosSystemParams;
+  /** From `--telemetry`, `--trace-console` and `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`; absent = the default (`metrics`). */
+  readonly telemetry?: KvTelemetryParams;
+}
+
+/**
+ * `--telemetry off|metrics|tracing` (default metrics). The standard OTEL_EXPORTER_OTLP_ENDPOINT
+ * (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) turns tracing on with OTLP/HTTP export, unless
+ * `--telemetry` says otherwise; `--trace-console` prints spans on stdout instead.
+ * @throws ShnError `INVALID_ARGUMENT` for a bad mode, or tracing with nowhere to send spans.
+ */
+function telemetryCli(raw: string | undefined, traceConsole: boolean, env: NodeJS.ProcessEnv): KvTelemetryParams | undefined {
+  const url = otlpTracesUrl(env);
+  if (raw === undefined && !traceConsole && url === undefined) return undefined;
+  const mode = raw === undefined ? 'tracing' : telemetryModeOf(raw);
+  if (mode !== 'tracing') {
+    if (traceConsole) throw new ShnError('INVALID_ARGUMENT', `--trace-console needs --telemetry tracing, got --telemetry ${mode}`);
+    return { telemetry: mode };
+  }
+  if (!traceConsole && url === undefined) throw new ShnError('INVALID_ARGUMENT', '--telemetry tracing needs OTEL_EXPORTER_OTLP_ENDPOINT or --trace-console');
+  return { telemetry: 'tracing', traceExporter: traceConsole ? 'console' : `otlp:${url}` };
 }
 
 /**
@@ -69,6 +91,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'chaos-rules-seed': { type: 'string' },
         record: { type: 'string' },
         connections: { type: 'string' },
+        telemetry: { type: 'string' },
+        'trace-console': { type: 'boolean' },
+        'trace-ratio': { type: 'string' },
       },
       strict: true,
     }));
@@ -108,7 +133,16 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
     throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
   }
+  const ratioRaw = values['trace-ratio'] as string | undefined;
+  const traceRatio = ratioRaw === undefined ? undefined : Number(ratioRaw);
+  if (traceRatio !== undefined && !(ratioRaw !== '' && traceRatio >= 0 && traceRatio <= 1)) {
+    throw new ShnError('INVALID_ARGUMENT', `--trace-ratio must be a number in [0, 1], got ${JSON.stringify(ratioRaw)}`);
+  }
+  const chosen = telemetryCli(values['telemetry'] as string | undefined, values['trace-console'] === true, env);
+  if (traceRatio !== undefined && chosen?.telemetry !== 'tracing') throw new ShnError('INVALID_ARGUMENT', '--trace-ratio needs tracing');
+  const telemetry = chosen === undefined || traceRatio === undefined ? chosen : { ...chosen, traceRatio };
   return {
+    ...(telemetry === undefined ? {} : { telemetry }),
     ...(chaos === undefined ? {} : { chaos }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
@@ -125,15 +159,18 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1]');
     process.exitCode = 2;
     return;
   }
-  const { systemParams, ...rest } = cli;
-  const server = await startServer(systemParams === undefined ? rest : { ...rest, systemModule: chaosSystemModule(), params: systemParams });
+  const { systemParams, telemetry, ...rest } = cli;
+  const server = await startServer(
+    systemParams === undefined ? { ...rest, ...(telemetry ? { params: telemetry } : {}) } : { ...rest, systemModule: chaosSystemModule(), params: { ...systemParams, ...telemetry } },
+  );
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
   console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
-  console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
+  console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info, metrics, debug/profile, debug/heap)`);
+  console.log(`telemetry: ${telemetry?.telemetry ?? 'metrics'}${telemetry?.traceExporter ? ` (spans to ${telemetry.traceExporter})` : ''}`);
   console.log(`connect with: redis-cli -p ${server.port}`);
   const chaos =
     cli.chaos === undefined

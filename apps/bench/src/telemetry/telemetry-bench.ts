@@ -5,6 +5,7 @@ import { measureLatencies, measureRate, repeatAlternating } from '../harness/mea
 import type { MeasureSpan } from '../harness/measure.js';
 import { ResultBuilder } from '../harness/result-builder.js';
 import { TRACE_RATIO } from './telemetry-bench-system.js';
+import { measureKvSettings } from './kv-telemetry-bench.js';
 import type { TelemetrySetting } from './telemetry-bench-system.js';
 
 /** Options of {@link runTelemetryBench}. */
@@ -52,10 +53,9 @@ async function tellBatch(rt: Runtime, n: number, keys: readonly string[]): Promi
  * tracing at 1% at most 10%. The raw SPSC ring sits below the middleware layer, so telemetry
  * cannot change it (the mailbox bench measures it).
  *
- * HOOK(shn-kv): shn-kv ops/s in the same three settings needs the demo wiring of issue 11 §6
- * (the demo's system module composing createTelemetry); once the demo takes a telemetry setting
- * (env SHN_TELEMETRY=off|metrics|tracing), start it three times with apps/bench/src/kv's
- * server-process helper and redis-benchmark, and add `kv.<setting>` figures and two ratios here.
+ * shn-kv (HOOK(shn-kv), filled): three shn-kv processes, `--telemetry off|metrics|tracing`
+ * (tracing at 1% of commands, OTLP to a local sink), redis-benchmark SET/GET `-P 16` in rotating
+ * rounds; `kv.*` figures and ratios with the same goals (see kv-telemetry-bench.ts).
  */
 export async function runTelemetryBench(options: TelemetryBenchOptions): Promise<ResultBuilder> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -93,7 +93,7 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   result.addRatio('tracing-sdk.tell', `metrics + tracing ${TRACE_RATIO * 100}% by the SDK sampler / off, tell msg/s`, 'runtime.tracing-sdk.tell', 'runtime.off.tell');
   result.addRatio('metrics.ask', 'metrics on / off, ask p50 (lower is better)', 'runtime.metrics.ask.p50', 'runtime.off.ask.p50');
   result.addRatio('tracing.ask', `metrics + tracing ${TRACE_RATIO * 100}% / off, ask p50 (lower is better)`, 'runtime.tracing.ask.p50', 'runtime.off.ask.p50');
-  result.skip('kv', 'shn-kv ops/s in the three settings needs the demo wiring (issue 11 §6); see HOOK(shn-kv) in apps/bench/src/telemetry/telemetry-bench.ts');
+  await measureKvSettings(result, { quick, repeats, warmups, log });
   result.note('The four runtimes (1 shard each) are alive together and measured in rotating order each round, so drifts of a shared machine hit every setting alike.');
   result.note(`tracing (roots: ${TRACE_RATIO}): the middleware draws one random number per tell sent outside a trace; ${TRACE_RATIO * 100}% start a recording root span (always-on SDK) and carry traceparent, the rest carry nothing. tracing-sdk (roots: 1, the default): every tell asks the SDK, whose ParentBased(TraceIdRatioBased(${TRACE_RATIO})) creates ids for every root and records ${TRACE_RATIO * 100}%; unsampled tells carry a flags-00 traceparent and the shard continues that context without a span. Spans go to processor-less providers: exporting is not measured.`);
   result.note('metrics: every message is counted and timed (two clock reads in the shard per message, one histogram observation); the scrape itself is not measured (it is one ask per shard per scrape).');

@@ -17,6 +17,8 @@ export interface CommandExecutorOptions {
   readonly timer?: Timer;
   /** Server facts for INFO / CONFIG (default: a server with no connections on port 0). */
   readonly stats?: () => ServerStats;
+  /** Per-command metrics and tracing (shn-kv's telemetry); absent = no per-command work. */
+  readonly instrument?: { run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> };
 }
 
 /** Something that turns a parsed command into a reply; the TCP server depends only on this. */
@@ -39,11 +41,13 @@ export class CommandExecutor implements CommandRouter {
   private readonly lookup = new Map<string, CommandSpec>();
   /** One context per session, built once (no allocation per command). */
   private readonly contexts = new WeakMap<ClientSession, CommandContext>();
+  private readonly instrument: CommandExecutorOptions['instrument'];
 
   constructor(options: CommandExecutorOptions) {
     const commands = new Map<string, CommandSpec>();
     for (const spec of [...DATA_COMMANDS, ...CRDT_COMMANDS, ...SERVER_COMMANDS]) commands.set(spec.name, spec);
     this.commands = commands;
+    this.instrument = options.instrument;
     const clock = options.clock ?? systemClock;
     this.base = {
       backend: options.backend,
@@ -59,6 +63,11 @@ export class CommandExecutor implements CommandRouter {
   execute(args: Buffer[], session: ClientSession): Reply | Promise<Reply> {
     const spec = this.find(args[0]);
     if (spec === undefined) return unknownCommand(args);
+    if (this.instrument !== undefined) return this.instrument.run(spec.name, () => this.run(spec, args, session));
+    return this.run(spec, args, session);
+  }
+
+  private run(spec: CommandSpec, args: Buffer[], session: ClientSession): Reply | Promise<Reply> {
     if (!arityOk(spec.arity, args.length)) return wrongArity(spec.name);
     try {
       let cx = this.contexts.get(session);

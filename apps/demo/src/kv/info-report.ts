@@ -10,10 +10,12 @@ export interface InfoInput {
   readonly gauges: readonly ShardGauges[];
   /** Per shard: live keys and keys with a TTL (undefined when the shard did not answer). */
   readonly shardKeys: readonly ({ keys: number; expires: number; commands?: number } | undefined)[];
+  /** The serving thread's circuit breakers, `[destination, formatSnapshot]` (INFO `# Breakers`). */
+  readonly breakers?: readonly (readonly [string, string])[];
 }
 
 /** The section names INFO knows, in output order. */
-export const INFO_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'shards'] as const;
+export const INFO_SECTIONS = ['server', 'clients', 'memory', 'stats', 'keyspace', 'shards', 'breakers'] as const;
 
 /**
  * Builds Redis-style INFO text (`# Section` headers, `field:value` lines, CRLF line ends).
@@ -84,6 +86,7 @@ export function infoReport(input: InfoInput, sections: readonly string[]): strin
       ] as const;
     })));
   }
+  if (wanted.has('breakers')) blocks.push(block('Breakers', input.breakers ?? []));
   return blocks.join('\r\n');
 }
 

@@ -3,6 +3,7 @@ import { parseStrictInt64 } from '../resp/strict-integer.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
 import { configParams, globMatch } from './config-params.js';
 import { infoReport } from './info-report.js';
+import { breakerInfoFields } from '../breaker/kv-breakers.js';
 import { KV_ERRORS, unknownSubcommand, wrongArity } from './kv-errors.js';
 
 /** Connection and server commands: PING ECHO SELECT QUIT CLIENT CONFIG COMMAND INFO DBSIZE FLUSHALL. */
@@ -85,6 +86,7 @@ async function info(a: Buffer[], cx: CommandContext): Promise<Reply> {
       session: cx.session,
       uptimeSeconds: (cx.clock.monotonic() - cx.startedAt) / 1000,
       gauges: cx.backend.gauges(),
+      breakers: breakerInfoFields(),
       shardKeys: shardStats.map((r) =>
         Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' ? { keys: r[0], expires: r[1], commands: typeof r[2] === 'number' ? r[2] : 0 } : undefined,
       ),

@@ -7,12 +7,14 @@ import { ShnError, type SystemDefinition } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
 import { createKvActor, type KvActorOptions } from './kv-actor.js';
 import { kvRouter } from './kv-router.js';
+import { breakerMiddleware } from '../breaker/kv-breakers.js';
+import { configureKvTelemetry, telemetryDefinition, type KvTelemetryParams } from '../telemetry/kv-telemetry.js';
 
 /** Per-shard mailbox capacity of the `kv` actor, in envelopes. */
 export const KV_MAILBOX_CAPACITY = 1 << 16;
 
 /** Params of the kv system module: what configures shard behaviour (structured-cloneable). */
-export interface KvSystemParams {
+export interface KvSystemParams extends KvTelemetryParams {
   /** Active-expiry tuning of every shard (see {@link KvActorOptions}). */
   readonly expiry?: KvActorOptions;
   /** Largest payload of one gateway↔shard message, bytes (startServer sets it from the ring capacity). */
@@ -28,10 +30,14 @@ export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDe
     throw new ShnError('INVALID_ARGUMENT', `kv system params must be an object, got ${typeof params}`);
   }
   const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
+  const telemetry = telemetryDefinition(configureKvTelemetry(params));
   return {
     router: kvRouter,
+    // Telemetry outermost (it sees refused asks too), then the cross-shard breakers.
+    middleware: [...telemetry.middleware, breakerMiddleware()],
     kinds: {
       kv: { mode: 'per-shard', factory: () => createKvActor(options), mailboxCapacity: KV_MAILBOX_CAPACITY },
+      ...telemetry.kinds,
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ShnError } from '@shn/core';
+import type { KvAdminHandler } from '../telemetry/kv-admin.js';
 
 /** What the admin endpoints report. */
 export interface HealthSource {
@@ -28,8 +29,9 @@ export interface AdminListener {
  *
  * @throws ShnError `TRANSPORT_FAILED` if binding fails.
  */
-export function listenAdmin(options: { host?: string; port: number; health: HealthSource }): Promise<AdminListener> {
+export function listenAdmin(options: { host?: string; port: number; health: HealthSource; telemetry?: () => KvAdminHandler | undefined }): Promise<AdminListener> {
   const { health } = options;
+  const telemetry = options.telemetry ?? (() => undefined);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown): void => {
       const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -37,14 +39,26 @@ export function listenAdmin(options: { host?: string; port: number; health: Heal
       res.end(req.method === 'HEAD' ? undefined : text);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'method not allowed' });
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query] = (req.url ?? '/').split('?');
+    const t = telemetry();
+    // @shn/telemetry serves /metrics, /debug/* and the verbose probes (JSON per shard).
+    if (path === '/metrics' || path === '/debug/profile' || path === '/debug/heap' || (query !== undefined && /^(\/livez|\/readyz|\/startupz)$/.test(path ?? ''))) {
+      if (t !== undefined) return t.handle(req, res);
+      return send(503, { error: 'starting: the runtime is not up yet' });
+    }
     try {
       switch (path) {
         case '/livez':
           return send(200, { live: true });
         case '/readyz': {
           const r = health.readiness();
-          return send(r.ready ? 200 : 503, r);
+          if (!r.ready || t === undefined) return send(r.ready ? 200 : 503, r);
+          // Also ask every shard for a ping (bounded at 250 ms): a stuck shard is not ready.
+          void t.ready().then(
+            (ok) => send(ok ? 200 : 503, ok ? r : { ready: false, notReady: [{ reason: 'a shard did not answer a ping in time (see /readyz?verbose)' }] }),
+            (err: unknown) => send(500, { error: String(err) }),
+          );
+          return;
         }
         case '/startupz': {
           const started = health.started();
@@ -53,7 +67,7 @@ export function listenAdmin(options: { host?: string; port: number; health: Heal
         case '/info':
           return send(200, health.info());
         default:
-          return send(404, { error: 'not found', paths: ['/livez', '/readyz', '/startupz', '/info'] });
+          return send(404, { error: 'not found', paths: ['/livez', '/readyz', '/startupz', '/info', '/metrics', '/debug/profile', '/debug/heap'] });
       }
     } catch (err) {
       return send(500, { error: String(err) });

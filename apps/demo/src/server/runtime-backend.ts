@@ -297,10 +297,12 @@ export class RuntimeBackend implements ShardBackend {
         this.drain(shard);
       },
     );
-    // A refused ask is rejected synchronously, so its handler above runs in the first microtask.
-    // Send this shard's next batch only after it: a later batch never overtakes a refused one.
+    // A refused ask is rejected synchronously by the runtime, and the system's ask middleware
+    // (telemetry, breakers) passes the rejection on within a few microtasks, so its handler above
+    // runs within REFUSAL_MICROTASKS of them. Send this shard's next batch only after that: a later
+    // batch never overtakes a refused one (staged pieces of a large argument rely on it).
     this.checking[shard] = true;
-    queueMicrotask(() => {
+    afterMicrotasks(REFUSAL_MICROTASKS, () => {
       this.checking[shard] = false;
       this.drain(shard);
     });
@@ -353,4 +355,16 @@ export function backendErrorReply(err: unknown): Reply {
     default:
       return errorReply(`ERR ${err.code}: ${err.message.replace(/[\r\n]/g, ' ')}`);
   }
+}
+
+/**
+ * Microtasks a refused ask's rejection may take to cross the system's ask middleware (each
+ * `.then` or `await` layer adds one to three); generous, and cheap (empty hops).
+ */
+const REFUSAL_MICROTASKS = 32;
+
+/** Runs `fn` after `n` chained microtasks. */
+function afterMicrotasks(n: number, fn: () => void): void {
+  if (n <= 0) fn();
+  else queueMicrotask(() => afterMicrotasks(n - 1, fn));
 }

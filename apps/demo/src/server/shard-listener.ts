@@ -1,6 +1,7 @@
 import type { ActorContext, ShardGauges } from '@shn/core';
 import { ShnError } from '@shn/core';
 import { CommandExecutor } from '../kv/command-executor.js';
+import { kvTelemetry } from '../telemetry/kv-telemetry.js';
 import { idsOnShards, kvShardOf, kvShardOfKey } from '../kv/kv-router.js';
 import type { ShardBackend } from '../kv/shard-backend.js';
 import type { ShardRequest } from '../kv/shard-request.js';
@@ -95,7 +96,8 @@ export function ensureListening(req: ShardListenRequest): Promise<{ port: number
     const remote = new RuntimeBackend(messenger, { askTimeoutMs: req.askTimeoutMs, maxInflightBytes: req.maxInflightBytes, messageBudget: req.messageBudget });
     const backend = new ShardOwnedBackend(s.shard, remote);
     const mode = `shard-owned (every shard listens with reusePort and parses RESP itself)`;
-    const executor = new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }) });
+    const instrument = kvTelemetry()?.instrument;
+    const executor = new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }), ...(instrument ? { instrument } : {}) });
     listener = listenKv({
       router: executor,
       counters,

@@ -5,6 +5,8 @@ import { ShnError, systemClock, type Clock } from '@shn/core';
 import { createRuntime, type Runtime } from '@shn/core-mailbox';
 import { CommandExecutor } from '../kv/command-executor.js';
 import { listenAdmin, type AdminListener } from './admin-server.js';
+import { createKvAdminHandler, type KvAdminHandler } from '../telemetry/kv-admin.js';
+import { kvTelemetry } from '../telemetry/kv-telemetry.js';
 import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend } from './runtime-backend.js';
@@ -103,10 +105,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let mode: { mode: ConnectionMode; reason: string } = { mode: 'gateway', reason: 'starting' };
   let shardListen: ShardListenRequest | undefined;
   let unsubscribe: (() => void) | undefined;
+  let telemetryAdmin: KvAdminHandler | undefined;
 
   const admin: AdminListener = await listenAdmin({
     host: options.host,
     port: adminPort,
+    telemetry: () => telemetryAdmin,
     health: {
       started: () => started,
       readiness: () => {
@@ -138,10 +142,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       ringCapacity,
       params: { ...options.params, messageBudget },
     });
+    telemetryAdmin = createKvAdminHandler(runtime);
+    const instrument = kvTelemetry()?.instrument; // the main thread's, just made by the system module
     const askTimeoutMs = options.askTimeoutMs ?? 5000;
     const maxInflightBytes = Math.floor(ringCapacity / 8);
     const backend = new RuntimeBackend(runtime, { askTimeoutMs, maxInflightBytes, messageBudget, onRefused: () => counters.shardRefusals++ });
-    const executor = new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }) });
+    const executor = new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }), ...(instrument ? { instrument } : {}) });
     const want = options.connections ?? 'auto';
     const support = reusePortSupport();
     if (want !== 'gateway' && support.ok) {
@@ -179,6 +185,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     kv ??= await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
     started = true;
   } catch (err) {
+    telemetryAdmin?.close();
     await admin.close();
     await runtime?.close().catch(() => undefined);
     throw err;
@@ -199,6 +206,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         await listener.close();
         if (shardListen !== undefined) await unlistenOnShards(rt);
         await rt.close();
+        telemetryAdmin?.close();
         await admin.close();
       })();
       return closed;

@@ -1,0 +1,104 @@
+/**
+ * shn-kv's telemetry, one instance per thread: @shn/telemetry (metrics middleware, tracing
+ * middleware, the `shn.telemetry` kinds), per-command `shn_kv_*` metrics for the command
+ * executor, and the request tracer that roots a RESP command's trace.
+ *
+ * The state lives on `globalThis` under a `Symbol.for` key, so the system module loaded from
+ * `dist/` and the server code loaded from sources (vitest) see the same instance in a thread.
+ */
+import { ShnError, systemClock, type ActorKindDefinition, type Middleware } from '@shn/core';
+import { createRequestTracer, createTelemetry, type CommandMetrics, type RequestTracer, type Telemetry } from '@shn/telemetry';
+import type { Reply } from '../resp/reply.js';
+import { isErrorReply } from '../resp/reply.js';
+import { installTracingSdk } from './tracing-sdk.js';
+
+/** `--telemetry`: what runs. `off` adds no middleware and no per-command work at all. */
+export type TelemetryMode = 'off' | 'metrics' | 'tracing';
+
+/** The telemetry part of the system module's params (structured-cloneable). */
+export interface KvTelemetryParams {
+  /** Default `metrics`. */
+  readonly telemetry?: TelemetryMode;
+  /**
+   * Where spans go with `tracing`: `otlp:<url>` (OTLP/HTTP, the standard exporter), `console`,
+   * or `none` (no SDK is installed by shn-kv: the embedding application registers its own).
+   */
+  readonly traceExporter?: string;
+  /** Fraction of RESP commands that start a trace (default 1), in [0, 1]. */
+  readonly traceRatio?: number;
+}
+
+/** Times one command and, with tracing, runs it inside its SERVER span. */
+export interface CommandInstrument {
+  run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply>;
+}
+
+/** This thread's telemetry (undefined when `off`). */
+export interface KvTelemetry {
+  readonly mode: Exclude<TelemetryMode, 'off'>;
+  readonly telemetry: Telemetry;
+  readonly commands: CommandMetrics;
+  readonly tracer: RequestTracer | undefined;
+  readonly instrument: CommandInstrument;
+}
+
+const KEY = Symbol.for('shn-kv.telemetry');
+type Slot = { value: KvTelemetry | undefined };
+const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { value: undefined }) as Slot;
+
+/**
+ * Validates the mode.
+ * @throws ShnError `INVALID_ARGUMENT` for anything but off, metrics, tracing.
+ */
+export function telemetryModeOf(raw: unknown): TelemetryMode {
+  if (raw === undefined) return 'metrics';
+  if (raw === 'off' || raw === 'metrics' || raw === 'tracing') return raw;
+  throw new ShnError('INVALID_ARGUMENT', `--telemetry must be off, metrics or tracing, got ${JSON.stringify(raw)}`);
+}
+
+/**
+ * Creates this thread's telemetry with a fresh registry and makes it current (the system module
+ * calls it once per thread start; on the main thread once per runtime, i.e. per `startServer`).
+ * @throws ShnError `INVALID_ARGUMENT` for bad params.
+ */
+export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvTelemetry | undefined {
+  const mode = telemetryModeOf(params?.telemetry);
+  const ratio = params?.traceRatio ?? 1;
+  if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) throw new ShnError('INVALID_ARGUMENT', `traceRatio must be in [0, 1], got ${String(ratio)}`);
+  if (mode === 'off') return (slot.value = undefined);
+  if (mode === 'tracing') installTracingSdk(params?.traceExporter ?? 'none');
+  const telemetry = createTelemetry({ metrics: true, tracing: mode === 'tracing', logs: false });
+  const commands = telemetry.commandMetrics({ prefix: 'shn_kv' });
+  const tracer = mode === 'tracing' ? createRequestTracer({ ratio }) : undefined;
+  const clock = systemClock;
+  const timed = (name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> => {
+    const t0 = clock.monotonic();
+    const out = exec();
+    if (out instanceof Promise) {
+      return out.then((r) => {
+        commands.record(name, (clock.monotonic() - t0) / 1000, isErrorReply(r));
+        return r;
+      });
+    }
+    commands.record(name, (clock.monotonic() - t0) / 1000, isErrorReply(out));
+    return out;
+  };
+  const instrument: CommandInstrument =
+    tracer === undefined ? { run: timed } : { run: (name, exec) => tracer.run(name.toUpperCase(), { 'db.system.name': 'redis', 'db.operation.name': name.toUpperCase() }, () => timed(name, exec)) };
+  return (slot.value = { mode, telemetry, commands, tracer, instrument });
+}
+
+/** This thread's telemetry, if configured and not off. */
+export function kvTelemetry(): KvTelemetry | undefined {
+  return slot.value;
+}
+
+/**
+ * The system-definition contributions: telemetry middleware (spread first: outermost) and the
+ * `shn.telemetry` kinds. With `off` there is no middleware at all; the kinds stay (they cost
+ * nothing per message), so readiness pings and profiles still work.
+ */
+export function telemetryDefinition(t: KvTelemetry | undefined): { middleware: readonly Middleware[]; kinds: Readonly<Record<string, ActorKindDefinition>> } {
+  if (t === undefined) return { middleware: [], kinds: createTelemetry({ metrics: false, logs: false }).kinds };
+  return { middleware: t.telemetry.middleware, kinds: t.telemetry.kinds };
+}
