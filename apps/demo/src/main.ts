@@ -3,7 +3,8 @@
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
- * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]`.
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
+ * [--requirepass PASS] [--aclfile FILE] [--tls-port N --tls-cert F --tls-key F [--tls-ca F] [--tls-auth-clients yes|no]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
 import type { ConnectionModeRequest } from './server/connection-mode.js';
+import { parseSecurityFlags, SECURITY_FLAGS, SECURITY_USAGE, type KvSecurityCli } from './security/security-cli.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -44,6 +46,8 @@ export interface CliOptions {
    * `--record`; present only when one of them is given (then the chaos system module runs).
    */
   readonly systemParams?: ChaosSystemParams;
+  /** `--requirepass`, `--aclfile` and the `--tls-*` flags, as `startServer` options. */
+  readonly security?: KvSecurityCli;
 }
 
 /**
@@ -69,6 +73,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'chaos-rules-seed': { type: 'string' },
         record: { type: 'string' },
         connections: { type: 'string' },
+        ...SECURITY_FLAGS,
       },
       strict: true,
     }));
@@ -108,7 +113,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
     throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
   }
+  const security = parseSecurityFlags(values);
   return {
+    ...(security === undefined ? {} : { security }),
     ...(chaos === undefined ? {} : { chaos }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
@@ -125,16 +132,18 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] ' + SECURITY_USAGE);
     process.exitCode = 2;
     return;
   }
-  const { systemParams, ...rest } = cli;
+  const { systemParams, security, ...plain } = cli;
+  const rest = { ...plain, ...security };
   const server = await startServer(systemParams === undefined ? rest : { ...rest, systemModule: chaosSystemModule(), params: systemParams });
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
   console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
-  console.log(`connect with: redis-cli -p ${server.port}`);
+  if (server.tlsPort !== undefined) console.log(`TLS 1.3 on ${cli.host}:${server.tlsPort} (certificates reload on SIGHUP)`);
+  console.log(`connect with: redis-cli -p ${server.port}${security?.requirePass !== undefined || security?.aclFile !== undefined ? ' --user <name> --pass <password>' : ''}`);
   const chaos =
     cli.chaos === undefined
       ? undefined
@@ -167,6 +176,14 @@ async function runCli(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (server.tlsPort !== undefined) {
+    process.on('SIGHUP', () => {
+      server.reloadTls().then(
+        (c) => console.log(`shn-kv: SIGHUP, TLS certificate reloaded (${c.subject}, valid to ${new Date(c.validTo).toISOString()})`),
+        (err: unknown) => console.error(`shn-kv: SIGHUP, TLS reload failed, old certificates kept: ${(err as Error).message}`),
+      );
+    });
+  }
 }
 
 const entry = process.argv[1];

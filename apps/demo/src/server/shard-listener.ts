@@ -9,6 +9,7 @@ import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend, type ShardMessenger } from './runtime-backend.js';
 import { ServerCounters } from './server-counters.js';
+import { aclGate, type KvAclConfig } from '../security/kv-acl.js';
 
 /** What the main thread tells each shard when connections are shard-owned. */
 export interface ShardListenRequest {
@@ -20,6 +21,8 @@ export interface ShardListenRequest {
   readonly maxInflightBytes: number;
   readonly messageBudget: number;
   readonly limits?: Partial<ConnectionLimits>;
+  /** AUTH/ACL configuration; each shard builds its own engine from it. Absent: no AUTH gate. */
+  readonly acl?: KvAclConfig;
 }
 
 /** The kv actor of this thread, as the listener sees it (set by the actor on every start). */
@@ -95,7 +98,7 @@ export function ensureListening(req: ShardListenRequest): Promise<{ port: number
     const remote = new RuntimeBackend(messenger, { askTimeoutMs: req.askTimeoutMs, maxInflightBytes: req.maxInflightBytes, messageBudget: req.messageBudget });
     const backend = new ShardOwnedBackend(s.shard, remote);
     const mode = `shard-owned (every shard listens with reusePort and parses RESP itself)`;
-    const executor = new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }) });
+    const executor = aclGate(new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }) }), req.acl);
     listener = listenKv({
       router: executor,
       counters,
