@@ -144,7 +144,7 @@ describe('shn-kv --aclfile', () => {
   });
 
   it('ioredis connects with username and password; a wrong password fails with WRONGPASS', async () => {
-    const ro = new Redis({ port: acl.port, host: '127.0.0.1', username: 'ro', password: 'ropw', maxRetriesPerRequest: 1 });
+    const ro = new Redis({ port: acl.port, host: '127.0.0.1', username: 'ro', password: 'ropw', maxRetriesPerRequest: 1, enableReadyCheck: false });
     const admin = new Redis({ port: acl.port, host: '127.0.0.1', username: 'admin', password: 'adminpw', maxRetriesPerRequest: 1 });
     clients.push(ro, admin);
     expect(await admin.set('app:io', 'hello')).toBe('OK');
