@@ -90,6 +90,14 @@ describe('shn-kv --aclfile', () => {
     expect(await talk(acl.port, [['AUTH', 'admin', 'adminpw'], ['EXISTS', 'app:1']])).toEqual(['OK', 0]);
   });
 
+  it('HELLO 2 AUTH <user> <pass> authenticates; a wrong pair answers WRONGPASS', async () => {
+    const r = await talk(acl.port, [['HELLO', '2', 'AUTH', 'ro', 'bad'], ['ACL', 'WHOAMI'], ['HELLO', '2', 'AUTH', 'ro', 'ropw', 'SETNAME', 'me'], ['ACL', 'WHOAMI']]);
+    expect(r[0]).toEqual(WRONGPASS);
+    expect(r[1]).toEqual(NOAUTH);
+    expect((r[2] as unknown[]).slice(0, 2)).toEqual(['server', 'redis']);
+    expect(r[3]).toBe('ro');
+  });
+
   it('a read-only user is refused SET with NOPERM, and keys outside ~app:* with NOPERM', async () => {
     const r = await talk(acl.port, [
       ['AUTH', 'admin', 'adminpw'],

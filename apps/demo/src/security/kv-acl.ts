@@ -96,7 +96,7 @@ const RUNTIME_USER_CHANGES: ReadonlySet<string> = new Set(['setuser', 'deluser']
 /**
  * Wraps a command router with the ACL gate (one `AclSession` per connection): NOAUTH before
  * AUTH, WRONGPASS, NOPERM for commands and keys, `AUTH`, `ACL WHOAMI/LIST/USERS/CAT/DRYRUN/
- * GENPASS`. `ACL SETUSER` and `ACL DELUSER` are refused (after the same NOAUTH/NOPERM checks):
+ * GENPASS`, and `HELLO 2 AUTH <user> <pass>`. `ACL SETUSER` and `ACL DELUSER` are refused (after the same NOAUTH/NOPERM checks):
  * in shard-owned mode every shard thread has its own engine, so a change on one connection
  * would not reach the others; users come from `--aclfile` and `--requirepass` only.
  * Returns `router` itself when `config` is undefined.
@@ -114,6 +114,14 @@ export function aclGate(router: CommandRouter, config: KvAclConfig | undefined):
         const decision = engine.check(user, args);
         if (!decision.ok) return errorReply(decision.error);
         return errorReply(`ERR ACL ${sub.toUpperCase()} is not supported by shn-kv: users come from --aclfile and --requirepass at start`);
+      }
+      if (args.length >= 5 && args[0]!.length === 5 && args[0]!.toString('latin1').toLowerCase() === 'hello') {
+        // HELLO <proto> AUTH <user> <pass>: authenticate first, as Redis does (WRONGPASS stops it).
+        const at = args.findIndex((a, i) => i >= 2 && a.length === 4 && a.toString('latin1').toUpperCase() === 'AUTH');
+        if (at >= 2 && at + 2 < args.length) {
+          const authed = gated.execute([Buffer.from('AUTH'), args[at + 1]!, args[at + 2]!], session);
+          if (authed !== 'OK') return authed;
+        }
       }
       return gated.execute(args, session);
     },
