@@ -229,7 +229,7 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
   }
   // The TLS row: shn-kv's TLS port against redis-server's, on this Node (see tls-bench.ts).
   if (existsSync(shnKvMain)) {
-    await runKvTlsRow({ result, shnKvMain, node: process.execPath, repeats, requests: requestsFor, clients: CLIENTS, keyspace: KEYSPACE, timeoutMs, log });
+    await runKvTlsRow({ result, shnKvMain, node: process.execPath, repeats, requests: requestsFor, clients: CLIENTS, keyspace: KEYSPACE, timeoutMs, log, ports });
   }
   // Error replies: every redis-benchmark run counts; the goal is none in any run, in any mode.
   if (runs > 0) {

@@ -51,6 +51,8 @@ export async function runKvTlsRow(o: {
   readonly keyspace: number;
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+  /** Bound ports are recorded here as `tls.<server>` and `tls.<server>.plain` (the bench config). */
+  readonly ports?: Record<string, number>;
 }): Promise<void> {
   let pki: BenchPki;
   try {
@@ -64,6 +66,10 @@ export async function runKvTlsRow(o: {
     const start = async (name: string, command: string, args: (port: number, tlsPort: number) => string[]) => {
       const port = await findFreePort();
       const tlsPort = await findFreePort();
+      if (o.ports !== undefined) {
+        o.ports[`tls.${name}`] = tlsPort;
+        o.ports[`tls.${name}.plain`] = port;
+      }
       try {
         servers.push({ s: await startServerProcess(name, command, args(port, tlsPort), port), tlsPort });
       } catch (e) {
