@@ -119,6 +119,12 @@ describe('bench CLI', () => {
       expect(ids).toEqual(expect.arrayContaining([`${self}.shn-kv-gateway.P1.d3.SET`, `${self}.shn-kv-gateway.P16.d1024.GET`, `${self}.shn-kv-gateway.hot.P16.d3.SET`]));
       expect(json.ratios.map((r) => r.id)).toEqual(expect.arrayContaining([`${self}.gateway/bare.P1.d3.SET`, `${self}.gateway/redis.P16.d3.GET`, 'no-error-replies']));
       expect(json.ratios.find((r) => r.id === 'no-error-replies')?.met).toBe(true);
+      // The TLS row: shn-kv's TLS port against redis-server's (needs the openssl CLI for certificates).
+      if (hasExecutable('openssl')) {
+        expect(json.skipped.filter((s) => s.id.startsWith('tls')), JSON.stringify(json.skipped)).toEqual([]);
+        expect(ids).toEqual(expect.arrayContaining(['tls.redis.P1.d3.SET', 'tls.shn-kv.P1.d3.GET', 'tls.shn-kv.P16.d3.SET']));
+        expect(json.ratios.map((r) => r.id)).toEqual(expect.arrayContaining(['tls.shn-kv/redis.P1.d3.SET', 'tls.shn-kv/redis.P16.d3.GET']));
+      }
     } else {
       expect(json.skipped.map((s) => s.id)).toContain('shn-kv');
     }

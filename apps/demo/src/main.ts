@@ -3,7 +3,8 @@
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
- * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]`.
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
+ * [--requirepass PASS] [--aclfile FILE] [--tls-port N --tls-cert F --tls-key F [--tls-ca F] [--tls-auth-clients yes|no]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
 import type { ConnectionModeRequest } from './server/connection-mode.js';
 import { telemetryModeOf, type KvTelemetryParams } from './telemetry/kv-telemetry.js';
 import { otlpTracesUrl } from './telemetry/tracing-sdk.js';
+import { parseSecurityFlags, SECURITY_FLAGS, SECURITY_USAGE, type KvSecurityCli } from './security/security-cli.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -48,6 +50,8 @@ export interface CliOptions {
   readonly systemParams?: ChaosSystemParams;
   /** From `--telemetry`, `--trace-console` and `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`; absent = the default (`metrics`). */
   readonly telemetry?: KvTelemetryParams;
+  /** `--requirepass`, `--aclfile` and the `--tls-*` flags, as `startServer` options. */
+  readonly security?: KvSecurityCli;
 }
 
 /**
@@ -94,6 +98,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         telemetry: { type: 'string' },
         'trace-console': { type: 'boolean' },
         'trace-ratio': { type: 'string' },
+        ...SECURITY_FLAGS,
       },
       strict: true,
     }));
@@ -141,8 +146,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   const chosen = telemetryCli(values['telemetry'] as string | undefined, values['trace-console'] === true, env);
   if (traceRatio !== undefined && chosen?.telemetry !== 'tracing') throw new ShnError('INVALID_ARGUMENT', '--trace-ratio needs tracing');
   const telemetry = chosen === undefined || traceRatio === undefined ? chosen : { ...chosen, traceRatio };
+  const security = parseSecurityFlags(values);
   return {
     ...(telemetry === undefined ? {} : { telemetry }),
+    ...(security === undefined ? {} : { security }),
     ...(chaos === undefined ? {} : { chaos }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
@@ -159,19 +166,21 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1] ' + SECURITY_USAGE);
     process.exitCode = 2;
     return;
   }
-  const { systemParams, telemetry, ...rest } = cli;
+  const { systemParams, telemetry, security, ...plain } = cli;
+  const rest = { ...plain, ...security };
   const server = await startServer(
     systemParams === undefined ? { ...rest, ...(telemetry ? { params: telemetry } : {}) } : { ...rest, systemModule: chaosSystemModule(), params: { ...systemParams, ...telemetry } },
   );
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
   console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info, metrics, debug/profile, debug/heap)`);
+  if (server.tlsPort !== undefined) console.log(`TLS 1.3 on ${cli.host}:${server.tlsPort} (certificates reload on SIGHUP)`);
   console.log(`telemetry: ${telemetry?.telemetry ?? 'metrics'}${telemetry?.traceExporter ? ` (spans to ${telemetry.traceExporter})` : ''}`);
-  console.log(`connect with: redis-cli -p ${server.port}`);
+  console.log(`connect with: redis-cli -p ${server.port}${security?.requirePass !== undefined || security?.aclFile !== undefined ? ' --user <name> --pass <password>' : ''}`);
   const chaos =
     cli.chaos === undefined
       ? undefined
@@ -204,6 +213,14 @@ async function runCli(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (server.tlsPort !== undefined) {
+    process.on('SIGHUP', () => {
+      server.reloadTls().then(
+        (c) => console.log(`shn-kv: SIGHUP, TLS certificate reloaded (${c.subject}, valid to ${new Date(c.validTo).toISOString()})`),
+        (err: unknown) => console.error(`shn-kv: SIGHUP, TLS reload failed, old certificates kept: ${(err as Error).message}`),
+      );
+    });
+  }
 }
 
 const entry = process.argv[1];

@@ -11,6 +11,7 @@ import { findFreePort } from './free-port.js';
 import { parseRedisBenchmarkCsv } from './redis-benchmark-csv.js';
 import { ensureRedisTools } from './redis-tools.js';
 import { startServerProcess } from './server-process.js';
+import { runKvTlsRow } from './tls-bench.js';
 import type { ServerProcess } from './server-process.js';
 
 /** Options of {@link runKvBench}. */
@@ -107,7 +108,8 @@ async function redisBenchmark(port: number, tests: readonly string[], requests: 
  * The load is redis-benchmark `-t set,get,incr,mset -c 50 -r 100000` at `-P 1` and `-P 16` with
  * 3-byte and 1 KiB values, plus a hot-key run (no `-r`, `-P 16`). Everything repeats on Node 24
  * when a binary is found. Ratios: shard-owned ÷ bare Node (goal ≥ 1.0 on Node 24 in every
- * cell), gateway ÷ bare Node, shn-kv ÷ redis, and error replies per run (goal 0).
+ * cell), gateway ÷ bare Node, shn-kv ÷ redis, and error replies per run (goal 0). A TLS row
+ * compares shn-kv's TLS port with redis-server's (`runKvTlsRow`).
  */
 export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -224,6 +226,10 @@ export async function runKvBench(options: KvBenchOptions): Promise<ResultBuilder
         result.addRatio(`${node.label}.bare/redis.${cellId(c, hot)}.${t}`, `${node.label}: bare Node ÷ redis, ${label(c, t, hot)}`, f('bare-node'), f('redis'));
       }
     }
+  }
+  // The TLS row: shn-kv's TLS port against redis-server's, on this Node (see tls-bench.ts).
+  if (existsSync(shnKvMain)) {
+    await runKvTlsRow({ result, shnKvMain, node: process.execPath, repeats, requests: requestsFor, clients: CLIENTS, keyspace: KEYSPACE, timeoutMs, log, ports });
   }
   // Error replies: every redis-benchmark run counts; the goal is none in any run, in any mode.
   if (runs > 0) {

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import { ShnError } from '@shn/core';
 import { createClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
@@ -20,6 +21,8 @@ export interface KvListenOptions {
   readonly clientIds?: { readonly first: number; readonly step: number };
   /** The shard thread this listener runs in (named by CLIENT LIST), if any. */
   readonly shard?: number;
+  /** Serve TLS with these `node:tls` options (from `tlsServerOptions`) instead of plain TCP. */
+  readonly tls?: TlsOptions;
 }
 
 /** A listening RESP server. */
@@ -30,6 +33,8 @@ export interface KvListener {
   close(): Promise<void>;
   /** Stops accepting new connections; the open ones carry on (until {@link KvListener.close}). */
   stopAccepting(): void;
+  /** The `node:tls` server, when listening with `tls` (for certificate reload). */
+  readonly tlsServer?: TlsServer;
 }
 
 /**
@@ -45,7 +50,7 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
   }
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     sockets.add(socket);
     counters.connectedClients++;
     counters.totalConnections++;
@@ -58,7 +63,8 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
       sockets.delete(socket);
       counters.connectedClients--;
     });
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(onSocket) : createTlsServer(options.tls, onSocket);
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(new ShnError('TRANSPORT_FAILED', `cannot listen on ${options.host ?? '127.0.0.1'}:${port}: ${err.message}`, { cause: err }));
     server.once('error', onError);
@@ -67,10 +73,11 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
       server.listen(listen, () => {
       server.off('error', onError);
       const bound = (server.address() as AddressInfo).port;
-      counters.tcpPort = bound;
+      if (options.tls === undefined) counters.tcpPort = bound;
       let closed: Promise<void> | undefined;
       resolve({
         port: bound,
+        ...(options.tls === undefined ? {} : { tlsServer: server as TlsServer }),
         stopAccepting: () => {
           closed ??= new Promise<void>((done) => server.close(() => done()));
         },

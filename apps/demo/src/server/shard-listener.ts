@@ -10,6 +10,7 @@ import type { ConnectionLimits } from './connection.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend, type ShardMessenger } from './runtime-backend.js';
 import { ServerCounters } from './server-counters.js';
+import { aclGate, type KvAclConfig } from '../security/kv-acl.js';
 
 /** What the main thread tells each shard when connections are shard-owned. */
 export interface ShardListenRequest {
@@ -21,6 +22,8 @@ export interface ShardListenRequest {
   readonly maxInflightBytes: number;
   readonly messageBudget: number;
   readonly limits?: Partial<ConnectionLimits>;
+  /** AUTH/ACL configuration; each shard builds its own engine from it. Absent: no AUTH gate. */
+  readonly acl?: KvAclConfig;
 }
 
 /** The kv actor of this thread, as the listener sees it (set by the actor on every start). */
@@ -97,7 +100,7 @@ export function ensureListening(req: ShardListenRequest): Promise<{ port: number
     const backend = new ShardOwnedBackend(s.shard, remote);
     const mode = `shard-owned (every shard listens with reusePort and parses RESP itself)`;
     const instrument = kvTelemetry()?.instrument;
-    const executor = new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }), ...(instrument ? { instrument } : {}) });
+    const executor = aclGate(new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }), ...(instrument ? { instrument } : {}) }), req.acl);
     listener = listenKv({
       router: executor,
       counters,

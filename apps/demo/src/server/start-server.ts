@@ -15,6 +15,9 @@ import type { ShardListenRequest } from './shard-listener.js';
 import { ServerCounters } from './server-counters.js';
 import type { KvSystemParams } from '../kv/system.js';
 import type { ChaosSystemParams } from '../chaos/chaos-system.js';
+import { aclGate, loadKvAclConfig } from '../security/kv-acl.js';
+import { listenKvTls, type KvTlsListener, type KvTlsOptions } from '../security/kv-tls.js';
+import type { CertificateFacts } from '@shn/security';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -46,6 +49,12 @@ export interface StartServerOptions {
    * and falls back to the gateway, saying why ({@link RunningServer.connectionMode}).
    */
   readonly connections?: ConnectionModeRequest;
+  /** `--requirepass`: the default user's password; every connection must AUTH first. */
+  readonly requirePass?: string;
+  /** `--aclfile`: a Redis aclfile (`user <name> <rules...>` per line), read once at start. */
+  readonly aclFile?: string;
+  /** An extra TLS port, served by the main thread in both connection modes (see kv-tls.ts). */
+  readonly tls?: KvTlsOptions;
 }
 
 /** A running shn-kv server. */
@@ -58,6 +67,13 @@ export interface RunningServer {
   readonly runtime: Runtime;
   /** How connections are served, and why (INFO's `connection_mode` says the same). */
   readonly connectionMode: { readonly mode: ConnectionMode; readonly reason: string };
+  /** Bound TLS port, when `tls` was given. */
+  readonly tlsPort?: number;
+  /**
+   * Reloads the TLS certificate files (SIGHUP) for new handshakes.
+   * @throws ShnError `INVALID_ARGUMENT` when there is no TLS port or the new files are unusable (the old stay).
+   */
+  reloadTls(): Promise<CertificateFacts>;
   /** Graceful stop: close both listeners and client connections, then `runtime.close()`. Idempotent. */
   close(): Promise<void>;
 }
@@ -92,15 +108,17 @@ export function defaultSystemModule(): URL {
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const port = options.port ?? 6380;
   const adminPort = options.adminPort ?? 9464;
-  for (const p of [port, adminPort]) {
+  for (const p of [port, adminPort, ...(options.tls === undefined ? [] : [options.tls.port])]) {
     if (RESERVED_PORTS.has(p)) throw new ShnError('INVALID_ARGUMENT', `port ${p} belongs to another service on this machine; pick another`);
   }
   const shards = options.shards ?? availableParallelism();
   const clock = options.clock ?? systemClock;
+  const acl = loadKvAclConfig(options); // reads and checks --aclfile before anything starts
   let started = false;
   let closing = false;
   let runtime: Runtime | undefined;
   let kv: KvListener | undefined;
+  let tlsListener: KvTlsListener | undefined;
   const counters = new ServerCounters();
   let mode: { mode: ConnectionMode; reason: string } = { mode: 'gateway', reason: 'starting' };
   let shardListen: ShardListenRequest | undefined;
@@ -147,7 +165,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const askTimeoutMs = options.askTimeoutMs ?? 5000;
     const maxInflightBytes = Math.floor(ringCapacity / 8);
     const backend = new RuntimeBackend(runtime, { askTimeoutMs, maxInflightBytes, messageBudget, onRefused: () => counters.shardRefusals++ });
-    const executor = new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }), ...(instrument ? { instrument } : {}) });
+    const executor = aclGate(new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }), ...(instrument ? { instrument } : {}) }), acl);
     const want = options.connections ?? 'auto';
     const support = reusePortSupport();
     if (want !== 'gateway' && support.ok) {
@@ -160,7 +178,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         mode = { mode: 'gateway', reason: `listening with reusePort failed (${(err as Error).message}); the main thread parses and routes` };
       }
       if (kv !== undefined) {
-        shardListen = { host: options.host ?? '127.0.0.1', port: kv.port, shards, askTimeoutMs, maxInflightBytes, messageBudget, ...(options.limits ? { limits: options.limits } : {}) };
+        shardListen = { host: options.host ?? '127.0.0.1', port: kv.port, shards, askTimeoutMs, maxInflightBytes, messageBudget, ...(options.limits ? { limits: options.limits } : {}), ...(acl === undefined ? {} : { acl }) };
         const failure = await listenOnShards(runtime, shardListen);
         if (failure === undefined) {
           kv.stopAccepting();
@@ -183,9 +201,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       mode = { mode: 'gateway', reason: want === 'gateway' ? 'asked for (connections: gateway)' : `${support.reason}; the main thread parses and routes` };
     }
     kv ??= await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
+    if (options.tls !== undefined) tlsListener = await listenKvTls({ tls: options.tls, router: executor, counters, host: options.host, limits: options.limits });
     started = true;
   } catch (err) {
     telemetryAdmin?.close();
+    await kv?.close();
+    if (shardListen !== undefined && runtime !== undefined) await unlistenOnShards(runtime);
     await admin.close();
     await runtime?.close().catch(() => undefined);
     throw err;
@@ -199,11 +220,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     adminPort: admin.port,
     runtime: rt,
     connectionMode: modeNow,
+    ...(tlsListener === undefined ? {} : { tlsPort: tlsListener.port }),
+    reloadTls: () => (tlsListener === undefined ? Promise.reject(new ShnError('INVALID_ARGUMENT', 'no TLS port to reload (start with tls)')) : tlsListener.reload()),
     close: () => {
       closing = true;
       closed ??= (async () => {
         unsubscribe?.();
         await listener.close();
+        await tlsListener?.close();
         if (shardListen !== undefined) await unlistenOnShards(rt);
         await rt.close();
         telemetryAdmin?.close();
