@@ -3,7 +3,8 @@
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
- * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]`.
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
+ * [--admission [--admission-rate N] [--admission-burst N] [--admission-limit gradient2|aimd|none|N] [--admission-busy-rate N]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
 import type { ConnectionModeRequest } from './server/connection-mode.js';
+import { ADMISSION_FLAGS, ADMISSION_USAGE, parseAdmissionFlags, type AdmissionConfig } from './admission/admission-config.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -28,6 +30,7 @@ export type { Reply, ErrorReply } from './resp/reply.js';
 export { startChaos, formatWorkload } from './chaos/run-chaos.js';
 export type { ChaosRun, ChaosRunOptions } from './chaos/run-chaos.js';
 export { chaosSystemModule } from './chaos/chaos-system-module.js';
+export type { AdmissionConfig } from './admission/admission-config.js';
 
 /** Parsed command-line options. */
 export interface CliOptions {
@@ -44,6 +47,8 @@ export interface CliOptions {
    * `--record`; present only when one of them is given (then the chaos system module runs).
    */
   readonly systemParams?: ChaosSystemParams;
+  /** Present with `--admission`: per-connection token bucket + global limit (see {@link AdmissionConfig}). */
+  readonly admission?: AdmissionConfig;
 }
 
 /**
@@ -69,6 +74,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'chaos-rules-seed': { type: 'string' },
         record: { type: 'string' },
         connections: { type: 'string' },
+        ...ADMISSION_FLAGS,
       },
       strict: true,
     }));
@@ -108,8 +114,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
     throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
   }
+  const admission = parseAdmissionFlags(values);
   return {
     ...(chaos === undefined ? {} : { chaos }),
+    ...(admission === undefined ? {} : { admission }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
     port: int('--port', (values['port'] as string | undefined) ?? env['SHN_KV_PORT'], 6380, 0, 65535),
@@ -125,7 +133,7 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] ' + ADMISSION_USAGE);
     process.exitCode = 2;
     return;
   }
@@ -135,6 +143,7 @@ async function runCli(): Promise<void> {
   console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
+  if (cli.admission !== undefined) console.log(`admission: ${JSON.stringify(cli.admission)}`);
   const chaos =
     cli.chaos === undefined
       ? undefined

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AdmissionControl } from '@shn/backpressure';
 import { ShnError } from '@shn/core';
 import { createClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
@@ -20,6 +21,8 @@ export interface KvListenOptions {
   readonly clientIds?: { readonly first: number; readonly step: number };
   /** The shard thread this listener runs in (named by CLIENT LIST), if any. */
   readonly shard?: number;
+  /** Admission control shared by this listener's connections (each gets its own token bucket); none: admit all. */
+  readonly admission?: AdmissionControl;
 }
 
 /** A listening RESP server. */
@@ -53,7 +56,7 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
     const id = (options.clientIds?.first ?? 1) + (counters.nextClientId++ - 1) * (options.clientIds?.step ?? 1);
     const session = createClientSession(id, addr);
     if (options.shard !== undefined) session.shard = options.shard;
-    new Connection(socket, options.router, session, counters, limits);
+    new Connection(socket, options.router, session, counters, limits, options.admission?.connection());
     socket.on('close', () => {
       sockets.delete(socket);
       counters.connectedClients--;
