@@ -48,3 +48,17 @@ describe('--admission flags', () => {
     expect(codeOf(() => parseCli(['--admission', '--admission-busy-rate', 'x'], {}))).toBe('INVALID_ARGUMENT');
   });
 });
+
+describe('admitCheaply', () => {
+  it('answers as admit() does, keeps the refusal message, and restores Error.stackTraceLimit', async () => {
+    const { admitCheaply } = await import('./admit-cheaply.js');
+    const before = Error.stackTraceLimit;
+    const gate = createAdmission({ ratePerSec: 1, burst: 2, limit: 'none', busyRatePerSec: 100 }).connection();
+    const r = [admitCheaply(gate), admitCheaply(gate), admitCheaply(gate)];
+    expect(r.map((x) => x.admitted)).toEqual([true, true, false]);
+    const refused = r[2] as { error: { code: string }; reply: string };
+    expect(refused.error.code).toBe('RATE_LIMITED');
+    expect(refused.reply).toMatch(/^BUSY rate limit of 1 requests\/s per connection \(burst 2\) exceeded/);
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+});

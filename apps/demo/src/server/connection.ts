@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionAdmission } from '@shn/backpressure';
 import { hasCode, isShnError } from '@shn/core';
+import { admitCheaply } from '../admission/admit-cheaply.js';
 import type { ClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
 import { protocolErrorReply } from '../resp/protocol-error.js';
@@ -121,7 +122,7 @@ export class Connection {
       }
       if (args === undefined) break;
       this.counters.totalCommands++;
-      const ticket = this.admission?.admit();
+      const ticket = this.admission === undefined ? undefined : admitCheaply(this.admission);
       if (ticket !== undefined && !ticket.admitted) {
         // Refused (rate or global limit): answer `-BUSY ...` at once instead of queueing it.
         this.queue.push({ reply: errorReply(ticket.reply), done: true });
