@@ -16,9 +16,9 @@ describe('--admission flags', () => {
     expect(parseCli([], {})).not.toHaveProperty('admission');
   });
 
-  it('default to 20 000 req/s, burst 200, gradient2, BUSY rate = rate', () => {
-    expect(parseCli(['--admission'], {}).admission).toEqual({ ratePerSec: 20_000, burst: 200, limit: 'gradient2', busyRatePerSec: 20_000 });
-    expect(parseCli(['--admission', '--admission-rate', '500'], {}).admission).toEqual({ ratePerSec: 500, burst: 16, limit: 'gradient2', busyRatePerSec: 500 });
+  it('default to 20 000 req/s, burst 2000 (100 ms of the rate), gradient2, BUSY rate = rate', () => {
+    expect(parseCli(['--admission'], {}).admission).toEqual({ ratePerSec: 20_000, burst: 2000, limit: 'gradient2', busyRatePerSec: 20_000 });
+    expect(parseCli(['--admission', '--admission-rate', '500'], {}).admission).toEqual({ ratePerSec: 500, burst: 50, limit: 'gradient2', busyRatePerSec: 500 });
   });
 
   it('take every option', () => {

@@ -39,7 +39,7 @@ export const ADMISSION_USAGE = '[--admission [--admission-rate 20000] [--admissi
 
 /**
  * Reads the `--admission*` flags from `parseArgs` values: undefined without `--admission`.
- * Defaults: rate 20 000/s, burst max(16, rate / 100), limit gradient2, BUSY rate = the rate.
+ * Defaults: rate 20 000/s, burst max(16, rate / 10) (100 ms of the rate, so a well-behaved client survives a 10-100 ms stall of either side), limit gradient2, BUSY rate = the rate.
  *
  * @throws ShnError `INVALID_ARGUMENT` for an `--admission-*` flag without `--admission`, or a
  *   value that is not an integer in range (rate and burst 1..1e8, BUSY rate 1..1e9, fixed limit 1..1e6).
@@ -59,7 +59,7 @@ export function parseAdmissionFlags(values: Readonly<Record<string, string | boo
     return Number(raw);
   };
   const ratePerSec = int('admission-rate', 20_000, 1, 100_000_000);
-  const burst = int('admission-burst', Math.max(16, Math.ceil(ratePerSec / 100)), 1, 100_000_000);
+  const burst = int('admission-burst', Math.max(16, Math.ceil(ratePerSec / 10)), 1, 100_000_000);
   const rawLimit = values['admission-limit'];
   const limit = rawLimit === 'gradient2' || rawLimit === 'aimd' || rawLimit === 'none' ? rawLimit : rawLimit === undefined ? 'gradient2' : int('admission-limit', 0, 1, 1_000_000);
   const busyRatePerSec = int('admission-busy-rate', ratePerSec, 1, 1_000_000_000);
