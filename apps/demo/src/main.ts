@@ -4,7 +4,8 @@
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
  * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
- * [--requirepass PASS] [--aclfile FILE] [--tls-port N --tls-cert F --tls-key F [--tls-ca F] [--tls-auth-clients yes|no]]`.
+ * [--requirepass PASS] [--aclfile FILE] [--tls-port N --tls-cert F --tls-key F [--tls-ca F] [--tls-auth-clients yes|no]]
+ * [--admission [--admission-rate N] [--admission-burst N] [--admission-limit gradient2|aimd|none|N] [--admission-busy-rate N]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { ConnectionModeRequest } from './server/connection-mode.js';
 import { telemetryModeOf, type KvTelemetryParams } from './telemetry/kv-telemetry.js';
 import { otlpTracesUrl } from './telemetry/tracing-sdk.js';
 import { parseSecurityFlags, SECURITY_FLAGS, SECURITY_USAGE, type KvSecurityCli } from './security/security-cli.js';
+import { ADMISSION_FLAGS, ADMISSION_USAGE, parseAdmissionFlags, type AdmissionConfig } from './admission/admission-config.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -32,6 +34,7 @@ export type { Reply, ErrorReply } from './resp/reply.js';
 export { startChaos, formatWorkload } from './chaos/run-chaos.js';
 export type { ChaosRun, ChaosRunOptions } from './chaos/run-chaos.js';
 export { chaosSystemModule } from './chaos/chaos-system-module.js';
+export type { AdmissionConfig } from './admission/admission-config.js';
 
 /** Parsed command-line options. */
 export interface CliOptions {
@@ -52,6 +55,8 @@ export interface CliOptions {
   readonly telemetry?: KvTelemetryParams;
   /** `--requirepass`, `--aclfile` and the `--tls-*` flags, as `startServer` options. */
   readonly security?: KvSecurityCli;
+  /** Present with `--admission`: per-connection token bucket + global limit (see {@link AdmissionConfig}). */
+  readonly admission?: AdmissionConfig;
 }
 
 /**
@@ -99,6 +104,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'trace-console': { type: 'boolean' },
         'trace-ratio': { type: 'string' },
         ...SECURITY_FLAGS,
+        ...ADMISSION_FLAGS,
       },
       strict: true,
     }));
@@ -147,10 +153,12 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (traceRatio !== undefined && chosen?.telemetry !== 'tracing') throw new ShnError('INVALID_ARGUMENT', '--trace-ratio needs tracing');
   const telemetry = chosen === undefined || traceRatio === undefined ? chosen : { ...chosen, traceRatio };
   const security = parseSecurityFlags(values);
+  const admission = parseAdmissionFlags(values);
   return {
     ...(telemetry === undefined ? {} : { telemetry }),
     ...(security === undefined ? {} : { security }),
     ...(chaos === undefined ? {} : { chaos }),
+    ...(admission === undefined ? {} : { admission }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
     port: int('--port', (values['port'] as string | undefined) ?? env['SHN_KV_PORT'], 6380, 0, 65535),
@@ -166,7 +174,7 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1] ' + SECURITY_USAGE);
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1] ' + SECURITY_USAGE + ' ' + ADMISSION_USAGE);
     process.exitCode = 2;
     return;
   }
@@ -181,6 +189,9 @@ async function runCli(): Promise<void> {
   if (server.tlsPort !== undefined) console.log(`TLS 1.3 on ${cli.host}:${server.tlsPort} (certificates reload on SIGHUP)`);
   console.log(`telemetry: ${telemetry?.telemetry ?? 'metrics'}${telemetry?.traceExporter ? ` (spans to ${telemetry.traceExporter})` : ''}`);
   console.log(`connect with: redis-cli -p ${server.port}${security?.requirePass !== undefined || security?.aclFile !== undefined ? ' --user <name> --pass <password>' : ''}`);
+  console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
+  console.log(`connect with: redis-cli -p ${server.port}`);
+  if (cli.admission !== undefined) console.log(`admission: ${JSON.stringify(cli.admission)}`);
   const chaos =
     cli.chaos === undefined
       ? undefined

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import type { ConnectionAdmission } from '@shn/backpressure';
 import { hasCode, isShnError } from '@shn/core';
+import { admitCheaply } from '../admission/admit-cheaply.js';
 import type { ClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
 import { protocolErrorReply } from '../resp/protocol-error.js';
@@ -73,6 +75,8 @@ export class Connection {
     readonly session: ClientSession,
     private readonly counters: ServerCounters,
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+    /** Admission control of this connection (`AdmissionControl.connection()`); none: admit all. */
+    private readonly admission?: ConnectionAdmission,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -105,7 +109,7 @@ export class Connection {
 
   /** Parses and dispatches buffered commands while under the pending bound. */
   private pump(): void {
-    while (!this.closing && this.pending < this.limits.maxPendingReplies) {
+    while (!this.closing && !this.admissionPaused && this.pending < this.limits.maxPendingReplies) {
       let args: Buffer[] | undefined;
       try {
         args = this.parser.next();
@@ -118,16 +122,34 @@ export class Connection {
       }
       if (args === undefined) break;
       this.counters.totalCommands++;
+      const ticket = this.admission === undefined ? undefined : admitCheaply(this.admission);
+      if (ticket !== undefined && !ticket.admitted) {
+        // Refused (rate or global limit): answer `-BUSY ...` at once instead of queueing it.
+        this.queue.push({ reply: errorReply(ticket.reply), done: true });
+        if (ticket.pauseMs > 0) {
+          // Its BUSY budget is spent: stop reading it for a while and let TCP hold the flood.
+          this.pauseForAdmission(ticket.pauseMs);
+          break;
+        }
+        continue;
+      }
       const out = this.router.execute(args, this.session);
       if (out instanceof Promise) {
         const slot: Slot = { reply: null, done: false };
         this.queue.push(slot);
         this.waiting++;
         out.then(
-          (reply) => this.complete(slot, reply),
-          (err: unknown) => this.complete(slot, errorReply(`ERR ${isShnError(err) ? err.code : 'internal error'}`)),
+          (reply) => {
+            ticket?.done('success');
+            this.complete(slot, reply);
+          },
+          (err: unknown) => {
+            ticket?.done(hasCode(err, 'TIMEOUT') || hasCode(err, 'MAILBOX_FULL') || hasCode(err, 'OVERLOADED') ? 'dropped' : 'ignore');
+            this.complete(slot, errorReply(`ERR ${isShnError(err) ? err.code : 'internal error'}`));
+          },
         );
       } else {
+        ticket?.done('ignore'); // answered at once, in this thread: says nothing about shard load
         this.queue.push({ reply: out, done: true });
       }
       if (this.session.closeAfterReply) this.closing = true;
@@ -188,8 +210,24 @@ export class Connection {
     this.maybeResume();
   }
 
+  /** Reading stopped by admission control (see {@link Connection.pauseForAdmission}). */
+  private admissionPaused = false;
+
+  /** Stops reading this connection for `ms` (its BUSY budget is spent), then carries on. */
+  private pauseForAdmission(ms: number): void {
+    this.admissionPaused = true;
+    this.socket.pause();
+    setTimeout(() => {
+      this.admissionPaused = false;
+      if (this.closed) return;
+      if (!this.paused) this.socket.resume();
+      this.pump();
+      if (this.waiting === 0) this.flush();
+    }, ms).unref();
+  }
+
   private maybeResume(): void {
-    if (!this.paused || this.closed) return;
+    if (!this.paused || this.closed || this.admissionPaused) return;
     if (this.pending * 2 > this.limits.maxPendingReplies || this.socket.writableLength > this.limits.maxWriteBuffer / 2) return;
     this.paused = false;
     this.socket.resume();

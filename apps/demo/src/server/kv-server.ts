@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TlsOptions } from 'node:tls';
+import type { AdmissionControl } from '@shn/backpressure';
 import { ShnError } from '@shn/core';
 import { createClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
@@ -23,6 +24,8 @@ export interface KvListenOptions {
   readonly shard?: number;
   /** Serve TLS with these `node:tls` options (from `tlsServerOptions`) instead of plain TCP. */
   readonly tls?: TlsOptions;
+  /** Admission control shared by this listener's connections (each gets its own token bucket); none: admit all. */
+  readonly admission?: AdmissionControl;
 }
 
 /** A listening RESP server. */
@@ -58,7 +61,7 @@ export function listenKv(options: KvListenOptions): Promise<KvListener> {
     const id = (options.clientIds?.first ?? 1) + (counters.nextClientId++ - 1) * (options.clientIds?.step ?? 1);
     const session = createClientSession(id, addr);
     if (options.shard !== undefined) session.shard = options.shard;
-    new Connection(socket, options.router, session, counters, limits);
+    new Connection(socket, options.router, session, counters, limits, options.admission?.connection());
     socket.on('close', () => {
       sockets.delete(socket);
       counters.connectedClients--;

@@ -7,6 +7,7 @@ import type { ShardBackend } from '../kv/shard-backend.js';
 import type { ShardRequest } from '../kv/shard-request.js';
 import { errorReply, type Reply } from '../resp/reply.js';
 import type { ConnectionLimits } from './connection.js';
+import { createAdmission, type AdmissionConfig } from '../admission/admission-config.js';
 import { listenKv, type KvListener } from './kv-server.js';
 import { RuntimeBackend, type ShardMessenger } from './runtime-backend.js';
 import { ServerCounters } from './server-counters.js';
@@ -24,6 +25,8 @@ export interface ShardListenRequest {
   readonly limits?: Partial<ConnectionLimits>;
   /** AUTH/ACL configuration; each shard builds its own engine from it. Absent: no AUTH gate. */
   readonly acl?: KvAclConfig;
+  /** Admission control for this shard's connections (its own global limit); none: admit all. */
+  readonly admission?: AdmissionConfig;
 }
 
 /** The kv actor of this thread, as the listener sees it (set by the actor on every start). */
@@ -107,6 +110,7 @@ export function ensureListening(req: ShardListenRequest): Promise<{ port: number
       host: req.host,
       port: req.port,
       limits: req.limits,
+      ...(req.admission === undefined ? {} : { admission: createAdmission(req.admission) }),
       reusePort: true,
       shard: s.shard,
       clientIds: { first: s.shard + 1, step: req.shards },

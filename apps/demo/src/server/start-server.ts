@@ -18,6 +18,7 @@ import type { ChaosSystemParams } from '../chaos/chaos-system.js';
 import { aclGate, loadKvAclConfig } from '../security/kv-acl.js';
 import { listenKvTls, type KvTlsListener, type KvTlsOptions } from '../security/kv-tls.js';
 import type { CertificateFacts } from '@shn/security';
+import { createAdmission, type AdmissionConfig } from '../admission/admission-config.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -55,6 +56,12 @@ export interface StartServerOptions {
   readonly aclFile?: string;
   /** An extra TLS port, served by the main thread in both connection modes (see kv-tls.ts). */
   readonly tls?: KvTlsOptions;
+  /**
+   * Admission control (default: off): a token bucket per connection and a global adaptive limit
+   * (the main thread's in gateway mode, one per shard in shard-owned mode); the excess is
+   * answered `-BUSY ...`. Off, TCP backpressure alone bounds memory.
+   */
+  readonly admission?: AdmissionConfig;
 }
 
 /** A running shn-kv server. */
@@ -166,19 +173,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const maxInflightBytes = Math.floor(ringCapacity / 8);
     const backend = new RuntimeBackend(runtime, { askTimeoutMs, maxInflightBytes, messageBudget, onRefused: () => counters.shardRefusals++ });
     const executor = aclGate(new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }), ...(instrument ? { instrument } : {}) }), acl);
+    const admission = options.admission === undefined ? {} : { admission: createAdmission(options.admission, options.clock) };
     const want = options.connections ?? 'auto';
     const support = reusePortSupport();
     if (want !== 'gateway' && support.ok) {
       // The main thread binds first (port 0 picks the port every shard then shares) and serves
       // as a gateway until the shards listen; then it stops accepting.
       try {
-        kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits, reusePort: true });
+        kv = await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits, reusePort: true, ...admission });
       } catch (err) {
         if (want === 'shard-owned') throw err;
         mode = { mode: 'gateway', reason: `listening with reusePort failed (${(err as Error).message}); the main thread parses and routes` };
       }
       if (kv !== undefined) {
-        shardListen = { host: options.host ?? '127.0.0.1', port: kv.port, shards, askTimeoutMs, maxInflightBytes, messageBudget, ...(options.limits ? { limits: options.limits } : {}), ...(acl === undefined ? {} : { acl }) };
+        shardListen = { host: options.host ?? '127.0.0.1', port: kv.port, shards, askTimeoutMs, maxInflightBytes, messageBudget, ...(options.limits ? { limits: options.limits } : {}), ...(acl === undefined ? {} : { acl }), ...(options.admission ? { admission: options.admission } : {}) };
         const failure = await listenOnShards(runtime, shardListen);
         if (failure === undefined) {
           kv.stopAccepting();
@@ -200,7 +208,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       if (want === 'shard-owned') throw new ShnError('INVALID_ARGUMENT', `connections: 'shard-owned' is not available: ${support.reason}`);
       mode = { mode: 'gateway', reason: want === 'gateway' ? 'asked for (connections: gateway)' : `${support.reason}; the main thread parses and routes` };
     }
-    kv ??= await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits });
+    kv ??= await listenKv({ router: executor, counters, host: options.host, port, limits: options.limits, ...admission });
     if (options.tls !== undefined) tlsListener = await listenKvTls({ tls: options.tls, router: executor, counters, host: options.host, limits: options.limits });
     started = true;
   } catch (err) {
