@@ -14,7 +14,10 @@ import { kvTelemetry } from './kv-telemetry.js';
  * handler still serves the probes and profiles, and `/metrics` carries the runtime gauges only.
  */
 export function createKvAdminHandler(runtime: Runtime): KvAdminHandler {
-  const registry = kvTelemetry()?.telemetry.registry ?? createTelemetry({ metrics: false, logs: false }).registry;
+  const shared = kvTelemetry()?.telemetry.registry;
+  // The thread's registry carries one runtime's gauges. A second server in the same process (tests
+  // start several) gets a registry of its own, with the runtime gauges but not the thread's metrics.
+  const registry = shared !== undefined && shared.getSingleMetric('shn_shard_up') === undefined ? shared : createTelemetry({ metrics: false, logs: false }).registry;
   const stop = registerRuntimeMetrics(registry, runtime);
   const handler = createAdminHandler({ runtime, registry });
   return {
