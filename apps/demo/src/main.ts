@@ -3,7 +3,8 @@
  * shn-kv: a sharded key-value server speaking RESP2 (the Redis protocol).
  *
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
- * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]`.
+ * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
+ * [--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms 1000]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { chaosSystemModule } from './chaos/chaos-system-module.js';
 import { formatWorkload, startChaos } from './chaos/run-chaos.js';
 import { kvChaosRules, type ChaosSystemParams } from './chaos/chaos-system.js';
 import type { ConnectionModeRequest } from './server/connection-mode.js';
+import type { KvPersistenceOptions } from './persistence/kv-persistence-params.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -27,6 +29,7 @@ export { RespWriter, encodeReply } from './resp/resp-writer.js';
 export type { Reply, ErrorReply } from './resp/reply.js';
 export { startChaos, formatWorkload } from './chaos/run-chaos.js';
 export type { ChaosRun, ChaosRunOptions } from './chaos/run-chaos.js';
+export type { KvPersistenceOptions } from './persistence/kv-persistence-params.js';
 export { chaosSystemModule } from './chaos/chaos-system-module.js';
 
 /** Parsed command-line options. */
@@ -44,6 +47,8 @@ export interface CliOptions {
    * `--record`; present only when one of them is given (then the chaos system module runs).
    */
   readonly systemParams?: ChaosSystemParams;
+  /** `--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms N]`: persistence. */
+  readonly persistence?: KvPersistenceOptions;
 }
 
 /**
@@ -69,6 +74,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'chaos-rules-seed': { type: 'string' },
         record: { type: 'string' },
         connections: { type: 'string' },
+        dir: { type: 'string' },
+        appendonly: { type: 'string' },
+        appendfsync: { type: 'string' },
+        'save-interval-ms': { type: 'string' },
       },
       strict: true,
     }));
@@ -108,7 +117,29 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (connections !== undefined && !['auto', 'gateway', 'shard-owned'].includes(connections)) {
     throw new ShnError('INVALID_ARGUMENT', `--connections must be auto, gateway or shard-owned, got ${JSON.stringify(connections)}`);
   }
+  const dir = values['dir'] as string | undefined;
+  const appendonly = values['appendonly'] as string | undefined;
+  const appendfsync = values['appendfsync'] as string | undefined;
+  const saveInterval = values['save-interval-ms'] as string | undefined;
+  if (dir === '') throw new ShnError('INVALID_ARGUMENT', '--dir needs a directory');
+  if (dir === undefined && (appendonly !== undefined || appendfsync !== undefined || saveInterval !== undefined)) {
+    throw new ShnError('INVALID_ARGUMENT', '--appendonly, --appendfsync and --save-interval-ms need --dir');
+  }
+  if (appendonly !== undefined && appendonly !== 'yes' && appendonly !== 'no') throw new ShnError('INVALID_ARGUMENT', `--appendonly must be yes or no, got ${JSON.stringify(appendonly)}`);
+  if (appendfsync !== undefined && !['always', 'everysec', 'no'].includes(appendfsync)) {
+    throw new ShnError('INVALID_ARGUMENT', `--appendfsync must be always, everysec or no, got ${JSON.stringify(appendfsync)}`);
+  }
+  const persistence: KvPersistenceOptions | undefined =
+    dir === undefined
+      ? undefined
+      : {
+          dir,
+          appendonly: appendonly === 'yes',
+          ...(appendfsync === undefined ? {} : { appendfsync: appendfsync as 'always' | 'everysec' | 'no' }),
+          ...(saveInterval === undefined ? {} : { saveIntervalMs: int('--save-interval-ms', saveInterval, 1000, 0, 86_400_000) }),
+        };
   return {
+    ...(persistence === undefined ? {} : { persistence }),
     ...(chaos === undefined ? {} : { chaos }),
     ...(connections === undefined ? {} : { connections: connections as ConnectionModeRequest }),
     ...(systemParams === undefined ? {} : { systemParams }),
@@ -125,7 +156,7 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned]');
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms 1000]]');
     process.exitCode = 2;
     return;
   }
@@ -133,6 +164,10 @@ async function runCli(): Promise<void> {
   const server = await startServer(systemParams === undefined ? rest : { ...rest, systemModule: chaosSystemModule(), params: systemParams });
   console.log(`shn-kv listening on ${cli.host}:${server.port} with ${server.runtime.shards} shards`);
   console.log(`connections: ${server.connectionMode.mode} (${server.connectionMode.reason})`);
+  if (cli.persistence !== undefined) {
+    const p = cli.persistence;
+    console.log(`persistence: ${p.dir} (checkpoints every ${p.saveIntervalMs ?? 1000} ms; appendonly ${p.appendonly === true ? `yes, fsync ${p.appendfsync ?? 'everysec'}` : 'no'})`);
+  }
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
   const chaos =

@@ -7,6 +7,7 @@ import { ShnError, type SystemDefinition } from '@shn/core';
 import { defineSystem } from '@shn/core-mailbox';
 import { createKvActor, type KvActorOptions } from './kv-actor.js';
 import { kvRouter } from './kv-router.js';
+import type { KvPersistenceParams } from '../persistence/kv-persistence-params.js';
 
 /** Per-shard mailbox capacity of the `kv` actor, in envelopes. */
 export const KV_MAILBOX_CAPACITY = 1 << 16;
@@ -17,6 +18,8 @@ export interface KvSystemParams {
   readonly expiry?: KvActorOptions;
   /** Largest payload of one gateway↔shard message, bytes (startServer sets it from the ring capacity). */
   readonly messageBudget?: number;
+  /** Checkpoints and append-only log (startServer fills it from its `persistence` option); absent = memory only. */
+  readonly persistence?: KvPersistenceParams;
 }
 
 /**
@@ -27,7 +30,11 @@ export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDe
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
     throw new ShnError('INVALID_ARGUMENT', `kv system params must be an object, got ${typeof params}`);
   }
-  const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
+  const options: KvActorOptions = {
+    ...params?.expiry,
+    ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }),
+    ...(params?.persistence === undefined ? {} : { persistence: params.persistence }),
+  };
   return {
     router: kvRouter,
     kinds: {

@@ -13,6 +13,7 @@ import type { ShardListenRequest } from './shard-listener.js';
 import { ServerCounters } from './server-counters.js';
 import type { KvSystemParams } from '../kv/system.js';
 import type { ChaosSystemParams } from '../chaos/chaos-system.js';
+import { prepareKvPersistence, type KvPersistenceOptions } from '../persistence/kv-persistence-params.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -44,6 +45,12 @@ export interface StartServerOptions {
    * and falls back to the gateway, saying why ({@link RunningServer.connectionMode}).
    */
   readonly connections?: ConnectionModeRequest;
+  /**
+   * Persistence in a data directory (`--dir`): each shard's keys are checkpointed at an interval,
+   * on SAVE/BGSAVE and on shutdown, and restored on restart; with `appendonly`, every write is
+   * logged before its reply. Absent (the default): keys live in memory only.
+   */
+  readonly persistence?: KvPersistenceOptions;
 }
 
 /** A running shn-kv server. */
@@ -132,11 +139,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // refused (a refusal is retried, but could let a later batch to that shard overtake it).
   const messageBudget = Math.max(1024, Math.floor(ringCapacity / 32));
   try {
+    const persistence = options.persistence === undefined ? undefined : await prepareKvPersistence(options.persistence, shards);
     runtime = await createRuntime({
       system: options.systemModule ?? defaultSystemModule(),
       shards,
       ringCapacity,
-      params: { ...options.params, messageBudget },
+      params: { ...options.params, messageBudget, ...(persistence === undefined ? {} : { persistence }) },
     });
     const askTimeoutMs = options.askTimeoutMs ?? 5000;
     const maxInflightBytes = Math.floor(ringCapacity / 8);
