@@ -135,7 +135,7 @@ export async function openShardPersistence(params: KvPersistenceParams, shard: n
 }
 
 /**
- * Runs `__persist <save|bgsave|lastsave|info>` on a shard (`p` undefined: persistence is off).
+ * Runs `__persist <save|bgsave|lastsave|info|idle>` on a shard (`p` undefined: persistence is off).
  * Replies: SAVE `OK`; BGSAVE the Redis status text; LASTSAVE epoch seconds; INFO the fields as JSON text.
  */
 export function persistCommand(p: ShardPersistence | undefined, args: readonly Buffer[]): Reply | Promise<Reply> {
@@ -149,6 +149,7 @@ export function persistCommand(p: ShardPersistence | undefined, args: readonly B
       (e: unknown) => errorReply(`ERR SAVE failed: ${String((e as Error)?.message ?? e).replace(/[\r\n]/g, ' ')}`),
     );
   }
+  if (sub === 'idle') return p.persistence.whenIdle().then(() => 'OK'); // tests: no checkpoint write is running
   if (sub === 'bgsave') return p.persistence.bgsave() ? 'Background saving started' : errorReply('ERR Background save already in progress');
   return errorReply(`ERR unknown persistence subcommand '${String(sub).slice(0, 32)}'`);
 }
