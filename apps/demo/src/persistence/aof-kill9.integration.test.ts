@@ -90,7 +90,7 @@ async function killDuringWrites(node: string, dir: string): Promise<{ strings: M
           }
         }
         const res = await p.exec();
-        if (res === null) return;
+        if (res === null || res.every(([err]) => err !== null)) return; // the process is gone
         res.forEach(([err], idx) => {
           if (err === null) {
             batch[idx]!();
