@@ -5,7 +5,8 @@
  * As a program: `node dist/main.js [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N]
  * [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON] [--record DIR]
  * [--requirepass PASS] [--aclfile FILE] [--tls-port N --tls-cert F --tls-key F [--tls-ca F] [--tls-auth-clients yes|no]]
- * [--admission [--admission-rate N] [--admission-burst N] [--admission-limit gradient2|aimd|none|N] [--admission-busy-rate N]]`.
+ * [--admission [--admission-rate N] [--admission-burst N] [--admission-limit gradient2|aimd|none|N] [--admission-busy-rate N]]
+ * [--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms 1000]]`.
  * As a library: `startServer({ port: 0, adminPort: 0, shards: 2 })`.
  */
 import { realpathSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { telemetryModeOf, type KvTelemetryParams } from './telemetry/kv-telemetr
 import { otlpTracesUrl } from './telemetry/tracing-sdk.js';
 import { parseSecurityFlags, SECURITY_FLAGS, SECURITY_USAGE, type KvSecurityCli } from './security/security-cli.js';
 import { ADMISSION_FLAGS, ADMISSION_USAGE, parseAdmissionFlags, type AdmissionConfig } from './admission/admission-config.js';
+import type { KvPersistenceOptions } from './persistence/kv-persistence-params.js';
 
 export { startServer, defaultSystemModule, RESERVED_PORTS } from './server/start-server.js';
 export type { RunningServer, StartServerOptions } from './server/start-server.js';
@@ -33,6 +35,7 @@ export { RespWriter, encodeReply } from './resp/resp-writer.js';
 export type { Reply, ErrorReply } from './resp/reply.js';
 export { startChaos, formatWorkload } from './chaos/run-chaos.js';
 export type { ChaosRun, ChaosRunOptions } from './chaos/run-chaos.js';
+export type { KvPersistenceOptions } from './persistence/kv-persistence-params.js';
 export { chaosSystemModule } from './chaos/chaos-system-module.js';
 export type { AdmissionConfig } from './admission/admission-config.js';
 
@@ -57,6 +60,8 @@ export interface CliOptions {
   readonly security?: KvSecurityCli;
   /** Present with `--admission`: per-connection token bucket + global limit (see {@link AdmissionConfig}). */
   readonly admission?: AdmissionConfig;
+  /** `--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms N]`: persistence. */
+  readonly persistence?: KvPersistenceOptions;
 }
 
 /**
@@ -105,6 +110,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
         'trace-ratio': { type: 'string' },
         ...SECURITY_FLAGS,
         ...ADMISSION_FLAGS,
+        dir: { type: 'string' },
+        appendonly: { type: 'string' },
+        appendfsync: { type: 'string' },
+        'save-interval-ms': { type: 'string' },
       },
       strict: true,
     }));
@@ -154,7 +163,29 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   const telemetry = chosen === undefined || traceRatio === undefined ? chosen : { ...chosen, traceRatio };
   const security = parseSecurityFlags(values);
   const admission = parseAdmissionFlags(values);
+  const dir = values['dir'] as string | undefined;
+  const appendonly = values['appendonly'] as string | undefined;
+  const appendfsync = values['appendfsync'] as string | undefined;
+  const saveInterval = values['save-interval-ms'] as string | undefined;
+  if (dir === '') throw new ShnError('INVALID_ARGUMENT', '--dir needs a directory');
+  if (dir === undefined && (appendonly !== undefined || appendfsync !== undefined || saveInterval !== undefined)) {
+    throw new ShnError('INVALID_ARGUMENT', '--appendonly, --appendfsync and --save-interval-ms need --dir');
+  }
+  if (appendonly !== undefined && appendonly !== 'yes' && appendonly !== 'no') throw new ShnError('INVALID_ARGUMENT', `--appendonly must be yes or no, got ${JSON.stringify(appendonly)}`);
+  if (appendfsync !== undefined && !['always', 'everysec', 'no'].includes(appendfsync)) {
+    throw new ShnError('INVALID_ARGUMENT', `--appendfsync must be always, everysec or no, got ${JSON.stringify(appendfsync)}`);
+  }
+  const persistence: KvPersistenceOptions | undefined =
+    dir === undefined
+      ? undefined
+      : {
+          dir,
+          appendonly: appendonly === 'yes',
+          ...(appendfsync === undefined ? {} : { appendfsync: appendfsync as 'always' | 'everysec' | 'no' }),
+          ...(saveInterval === undefined ? {} : { saveIntervalMs: int('--save-interval-ms', saveInterval, 1000, 0, 86_400_000) }),
+        };
   return {
+    ...(persistence === undefined ? {} : { persistence }),
     ...(telemetry === undefined ? {} : { telemetry }),
     ...(security === undefined ? {} : { security }),
     ...(chaos === undefined ? {} : { chaos }),
@@ -174,7 +205,7 @@ async function runCli(): Promise<void> {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
     console.error(`shn-kv: ${(err as Error).message}`);
-    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1] ' + SECURITY_USAGE + ' ' + ADMISSION_USAGE);
+    console.error('usage: shn-kv [--port 6380] [--host 127.0.0.1] [--admin-port 9464] [--shards N] [--chaos [--chaos-interval-ms 3000] [--chaos-seed 1]] [--chaos-rules default|JSON [--chaos-rules-seed 1]] [--record DIR] [--connections auto|gateway|shard-owned] [--telemetry off|metrics|tracing] [--trace-console] [--trace-ratio 0..1] ' + SECURITY_USAGE + ' ' + ADMISSION_USAGE + ' [--dir DIR [--appendonly yes|no] [--appendfsync always|everysec|no] [--save-interval-ms 1000]]');
     process.exitCode = 2;
     return;
   }
@@ -189,6 +220,10 @@ async function runCli(): Promise<void> {
   if (server.tlsPort !== undefined) console.log(`TLS 1.3 on ${cli.host}:${server.tlsPort} (certificates reload on SIGHUP)`);
   console.log(`telemetry: ${telemetry?.telemetry ?? 'metrics'}${telemetry?.traceExporter ? ` (spans to ${telemetry.traceExporter})` : ''}`);
   console.log(`connect with: redis-cli -p ${server.port}${security?.requirePass !== undefined || security?.aclFile !== undefined ? ' --user <name> --pass <password>' : ''}`);
+  if (cli.persistence !== undefined) {
+    const p = cli.persistence;
+    console.log(`persistence: ${p.dir} (checkpoints every ${p.saveIntervalMs ?? 1000} ms; appendonly ${p.appendonly === true ? `yes, fsync ${p.appendfsync ?? 'everysec'}` : 'no'})`);
+  }
   console.log(`admin http://${cli.host}:${server.adminPort}/ (livez, readyz, startupz, info)`);
   console.log(`connect with: redis-cli -p ${server.port}`);
   if (cli.admission !== undefined) console.log(`admission: ${JSON.stringify(cli.admission)}`);

@@ -6,6 +6,8 @@ import { asShardRequest, type ShardRequest } from './shard-request.js';
 import { DEFAULT_MESSAGE_BUDGET, OversizeStore } from './oversize.js';
 import { ensureListening, registerShardThread, stopListening, type ShardListenRequest } from '../server/shard-listener.js';
 import { CRDT_COUNTER_TYPES, ShardCounters } from '../crdt/shard-counters.js';
+import type { KvPersistenceParams } from '../persistence/kv-persistence-params.js';
+import { isWriteRequest, openShardPersistence, PERSIST_COMMAND, persistCommand, type ShardPersistence } from '../persistence/shard-persistence.js';
 
 /** How often the active-expiry cycle runs, ms (Redis: 10 Hz). */
 export const SWEEP_INTERVAL_MS = 100;
@@ -24,13 +26,17 @@ export interface KvActorOptions {
   readonly maxRounds?: number;
   /** Largest reply payload one message carries, bytes; larger replies are held and fetched in pieces (default 256 KiB). */
   readonly messageBudget?: number;
+  /** Checkpoints and append-only log in a data directory (see src/persistence); absent = memory only. */
+  readonly persistence?: KvPersistenceParams;
 }
 
 /**
  * The per-shard `kv` actor: owns one {@link KvStore} and answers {@link ShardRequest} asks
  * with {@link Reply} values. Time comes from `ctx.clock`; expired keys are removed lazily on
  * access and by a periodic cycle on `ctx.timer` that samples keys with a TTL at random
- * (`ctx.rng`), as Redis does. State is in memory only: a shard restart starts empty.
+ * (`ctx.rng`), as Redis does. State is in memory only (a shard restart starts empty) unless
+ * `options.persistence` is set: then start restores the shard from its data directory and every
+ * change is checkpointed (and, in append-only mode, logged before the reply).
  */
 export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
   const intervalMs = Math.max(1, options.intervalMs ?? SWEEP_INTERVAL_MS);
@@ -39,6 +45,7 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
   let store: KvStore | undefined;
   let handle: TimerHandle | undefined;
   let stopped = false;
+  let persist: ShardPersistence | undefined;
   const crdt = new ShardCounters();
   const oversize = new OversizeStore(Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET));
   const apply = (store: KvStore, req: ShardRequest, ctx: ActorContext): Reply => {
@@ -63,10 +70,33 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
     }
   };
 
+  /** {@link apply} plus persistence: a write's effects are mirrored (and logged) before its reply. */
+  const run = (store: KvStore, req: ShardRequest, ctx: ActorContext): Reply | Promise<Reply> => {
+    if (req.op === 'cmd' && req.args[0]?.toString('latin1') === PERSIST_COMMAND) return persistCommand(persist, req.args);
+    const p = persist;
+    if (p === undefined) return apply(store, req, ctx);
+    const write = isWriteRequest(req);
+    store.writing = write;
+    let reply: Reply;
+    try {
+      reply = apply(store, req, ctx);
+    } finally {
+      store.writing = false;
+    }
+    const logged = p.afterApply(write);
+    return logged === undefined
+      ? reply
+      : logged.then(
+          () => reply,
+          (e: unknown) => errorReply(`ERR append-only log write failed (${String((e as Error)?.message ?? e).replace(/[\r\n]/g, ' ')}); the write is applied in memory but may not survive a restart`),
+        );
+  };
+
   const scheduleSweep = (ctx: ActorContext): void => {
     if (stopped) return;
     handle = ctx.timer.setTimeout(() => {
       store?.expireCycle(ctx.rng, sample, maxRounds);
+      persist?.afterApply(false);
       scheduleSweep(ctx);
     }, intervalMs);
     handle.unref?.();
@@ -77,13 +107,24 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
       const own = new KvStore(ctx.clock);
       store = own;
       stopped = false;
-      scheduleSweep(ctx);
-      registerShardThread({ shard: Number(ctx.id), ctx, apply: (req) => apply(own, req, ctx) });
+      const serve = (): void => {
+        scheduleSweep(ctx);
+        registerShardThread({ shard: Number(ctx.id), ctx, apply: (req) => run(own, req, ctx) });
+      };
+      if (options.persistence === undefined) return serve();
+      // Restore before the first message (the host holds messages until start settles).
+      return openShardPersistence(options.persistence, Number(ctx.id), ctx, own).then((p) => {
+        persist = p;
+        serve();
+      });
     },
-    stop(ctx) {
+    async stop(ctx) {
       stopped = true;
       if (handle !== undefined) ctx.timer.clearTimeout(handle);
       crdt.stop(ctx);
+      const p = persist;
+      persist = undefined;
+      await p?.close();
     },
     receive(env: Envelope, ctx: ActorContext): Reply | Promise<unknown> {
       store ??= new KvStore(ctx.clock);
@@ -94,16 +135,18 @@ export function createKvActor(options: KvActorOptions = {}): ActorBehavior {
         // Several requests from one turn of the gateway, applied in order.
         const reqs = (env.body as { reqs?: unknown } | null)?.reqs;
         if (!Array.isArray(reqs)) return errorReply('ERR malformed batch request');
-        return oversize.limit(
-          reqs.map((body: unknown) => {
-            const r = asShardRequest(body);
-            return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : apply(store!, r, ctx);
-          }),
-        );
+        const replies = reqs.map((body: unknown) => {
+          const r = asShardRequest(body);
+          return r === undefined || CRDT_COUNTER_TYPES.has(r.op) ? errorReply('ERR malformed shard request in batch') : run(store!, r, ctx);
+        });
+        // A write in append-only mode answers after its log record is durable: the batch waits for all.
+        if (replies.some((r) => r instanceof Promise)) return Promise.all(replies).then((all) => oversize.limit(all));
+        return oversize.limit(replies as Reply[]);
       }
       const req = asShardRequest(env.body);
       if (req === undefined) return errorReply(`ERR malformed shard request ${JSON.stringify(env.type)}`);
-      const reply = apply(store, req, ctx);
+      const reply = run(store, req, ctx);
+      if (reply instanceof Promise) return req.op === 'fetch' ? reply : reply.then((r) => oversize.limitOne(r));
       return req.op === 'fetch' ? reply : oversize.limitOne(reply);
     },
   };

@@ -21,6 +21,16 @@ export class KvStore {
   expiredKeys = 0;
   /** Commands run on this store (inline or from messages). */
   commands = 0;
+  /**
+   * Persistence hook (src/persistence): called with every key a command may have changed: each
+   * put and removal (expiry included), and every lookup while {@link KvStore.writing} is set
+   * (write commands edit hashes, lists and sets in place). Undefined: no tracking.
+   */
+  onTouch: ((key: string) => void) | undefined;
+  /** Persistence hook: called when {@link KvStore.clear} removes every key. */
+  onClear: (() => void) | undefined;
+  /** True while a write command runs (set by the kv actor): lookups then count as touches. */
+  writing = false;
 
   constructor(private readonly clock: Clock) {}
 
@@ -31,6 +41,7 @@ export class KvStore {
 
   /** The live entry for `key`, deleting it first if it has expired. */
   entry(key: string, now?: number): KvEntry | undefined {
+    if (this.writing) this.onTouch?.(key);
     const e = this.map.get(key);
     if (e === undefined) return undefined;
     // The clock is read only for keys that carry a TTL.
@@ -58,6 +69,7 @@ export class KvStore {
 
   /** Stores `value` under `key`, replacing whatever was there (the TTL too, unless `keepTtl`). */
   put(key: string, value: KvValue, expiresAt: number | undefined, keepTtl = false): KvEntry {
+    this.onTouch?.(key);
     const old = this.entry(key);
     if (old !== undefined) {
       old.value = value;
@@ -110,6 +122,7 @@ export class KvStore {
 
   /** Removes every key. */
   clear(): void {
+    this.onClear?.();
     this.map.clear();
     this.slots = [];
     this.free = [];
@@ -187,7 +200,13 @@ export class KvStore {
     return live.length === 0 ? undefined : live[rng.int(live.length)]!.key;
   }
 
+  /** The entry of `key` as stored, expired or not, without side effects (persistence). */
+  peek(key: string): KvEntry | undefined {
+    return this.map.get(key);
+  }
+
   private remove(e: KvEntry): void {
+    this.onTouch?.(e.key);
     this.map.delete(e.key);
     this.setExpiry(e, undefined);
     this.slots[e.slot] = undefined;

@@ -5,6 +5,7 @@ import { configParams, globMatch } from './config-params.js';
 import { infoReport } from './info-report.js';
 import { breakerInfoFields } from '../breaker/kv-breakers.js';
 import { KV_ERRORS, unknownSubcommand, wrongArity } from './kv-errors.js';
+import { PERSIST_COMMAND } from '../persistence/shard-persistence.js';
 
 /** Connection and server commands: PING ECHO SELECT QUIT CLIENT CONFIG COMMAND INFO DBSIZE FLUSHALL. */
 export const SERVER_COMMANDS: readonly CommandSpec[] = [
@@ -61,7 +62,61 @@ export const SERVER_COMMANDS: readonly CommandSpec[] = [
   spec('client', -2, [], (a, cx) => client(a, cx)),
   spec('config', -2, [], (a, cx) => config(a, cx)),
   spec('command', -1, ['loading', 'stale'], (a, cx) => command(a, cx)),
+  spec('save', 1, ['admin', 'noscript', 'no_async_loading', 'no_multi'], async (_a, cx) => {
+    const replies = await persistAll(cx, 'save');
+    return replies.find(isErrorReply) ?? OK;
+  }),
+  spec('bgsave', -1, ['admin', 'noscript', 'no_async_loading'], async (a, cx) => {
+    if (a.length > 2 || (a.length === 2 && a[1]!.toString('latin1').toUpperCase() !== 'SCHEDULE')) return errorReply(KV_ERRORS.syntax);
+    const replies = await persistAll(cx, 'bgsave');
+    return replies.find(isErrorReply) ?? 'Background saving started';
+  }),
+  spec('lastsave', 1, ['loading', 'stale', 'fast'], async (_a, cx) => {
+    // Every shard saves on its own: the oldest shard's last save is when all were last saved.
+    const replies = await persistAll(cx, 'lastsave');
+    const bad = replies.find((r) => typeof r !== 'number');
+    if (bad !== undefined) return isErrorReply(bad) ? bad : errorReply('ERR unexpected shard reply');
+    return Math.min(...(replies as number[]));
+  }),
 ];
+
+/** Runs `__persist <sub>` on every shard. */
+function persistAll(cx: CommandContext, sub: string): Promise<Reply[]> {
+  const args = [Buffer.from(PERSIST_COMMAND), Buffer.from(sub)];
+  return Promise.all(Array.from({ length: cx.backend.shardCount }, (_, s) => cx.backend.onShard(s, { op: 'cmd', args })));
+}
+
+/** The `# Persistence` INFO section: Redis's field names, combined over the shards (sums, any, worst). */
+async function persistenceInfo(cx: CommandContext): Promise<string> {
+  const replies = await persistAll(cx, 'info');
+  const shards = replies.map((r) => {
+    try {
+      return r instanceof Uint8Array ? (JSON.parse(Buffer.from(r).toString('utf8')) as Record<string, string | number>) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const ok = shards.filter((x): x is Record<string, string | number> => x !== undefined);
+  const num = (k: string): number[] => ok.map((x) => Number(x[k] ?? 0));
+  const enabled = ok.length > 0 && ok.every((x) => x['persistence_enabled'] === 1);
+  const first = ok[0] ?? {};
+  const fields: [string, string][] = [
+    ['loading', '0'],
+    ['persistence_enabled', enabled ? '1' : '0'],
+    ['rdb_changes_since_last_save', String(num('rdb_changes_since_last_save').reduce((a, b) => a + b, 0))],
+    ['rdb_bgsave_in_progress', num('rdb_bgsave_in_progress').some((n) => n > 0) ? '1' : '0'],
+    ['rdb_last_save_time', String(ok.length === 0 ? 0 : Math.min(...num('rdb_last_save_time')))],
+    ['rdb_last_bgsave_status', ok.some((x) => x['rdb_last_bgsave_status'] === 'err') ? 'err' : 'ok'],
+    ['rdb_last_bgsave_time_sec', String(Math.round(Math.max(0, ...num('rdb_last_bgsave_time_ms')) / 1000))],
+    ['rdb_saves', String(num('rdb_saves').reduce((a, b) => a + b, 0))],
+    ['aof_enabled', enabled && first['aof_enabled'] === 1 ? '1' : '0'],
+    ['aof_rewrite_in_progress', '0'],
+    ['aof_last_write_status', ok.some((x) => x['aof_last_write_status'] === 'err') ? 'err' : 'ok'],
+    ['aof_fsync', String(first['aof_fsync'] ?? 'off')],
+    ['shards_unreachable', String(replies.length - ok.length)],
+  ];
+  return `# Persistence\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`;
+}
 
 function spec(name: string, arity: number, flags: string[], run: CommandSpec['run']): CommandSpec {
   return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, run };
@@ -93,7 +148,10 @@ async function info(a: Buffer[], cx: CommandContext): Promise<Reply> {
     },
     sections,
   );
-  return Buffer.from(text, 'utf8');
+  const all = sections.length === 0 || sections.some((s) => s === 'all' || s === 'default' || s === 'everything');
+  if (!all && !sections.includes('persistence')) return Buffer.from(text, 'utf8');
+  const persistence = await persistenceInfo(cx);
+  return Buffer.from(text.length === 0 ? persistence : `${text}\r\n${persistence}`, 'utf8');
 }
 
 function sub(a: Buffer[]): string {

@@ -9,6 +9,7 @@ import { createKvActor, type KvActorOptions } from './kv-actor.js';
 import { kvRouter } from './kv-router.js';
 import { breakerMiddleware } from '../breaker/kv-breakers.js';
 import { configureKvTelemetry, telemetryDefinition, type KvTelemetryParams } from '../telemetry/kv-telemetry.js';
+import type { KvPersistenceParams } from '../persistence/kv-persistence-params.js';
 
 /** Per-shard mailbox capacity of the `kv` actor, in envelopes. */
 export const KV_MAILBOX_CAPACITY = 1 << 16;
@@ -19,6 +20,8 @@ export interface KvSystemParams extends KvTelemetryParams {
   readonly expiry?: KvActorOptions;
   /** Largest payload of one gateway↔shard message, bytes (startServer sets it from the ring capacity). */
   readonly messageBudget?: number;
+  /** Checkpoints and append-only log (startServer fills it from its `persistence` option); absent = memory only. */
+  readonly persistence?: KvPersistenceParams;
 }
 
 /**
@@ -29,7 +32,11 @@ export function kvSystemDefinition(params: KvSystemParams | undefined): SystemDe
   if (params !== undefined && (typeof params !== 'object' || params === null)) {
     throw new ShnError('INVALID_ARGUMENT', `kv system params must be an object, got ${typeof params}`);
   }
-  const options: KvActorOptions = { ...params?.expiry, ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }) };
+  const options: KvActorOptions = {
+    ...params?.expiry,
+    ...(params?.messageBudget === undefined ? {} : { messageBudget: params.messageBudget }),
+    ...(params?.persistence === undefined ? {} : { persistence: params.persistence }),
+  };
   const telemetry = telemetryDefinition(configureKvTelemetry(params));
   return {
     router: kvRouter,

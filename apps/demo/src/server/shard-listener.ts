@@ -33,8 +33,8 @@ export interface ShardListenRequest {
 export interface ShardThreadState {
   readonly shard: number;
   readonly ctx: ActorContext;
-  /** Runs a request on this shard's store at once (inline). */
-  readonly apply: (req: ShardRequest) => Reply;
+  /** Runs a request on this shard's store at once (inline); a promise when a write waits for the append-only log. */
+  readonly apply: (req: ShardRequest) => Reply | Promise<Reply>;
 }
 
 let state: ShardThreadState | undefined;

@@ -19,6 +19,7 @@ import { aclGate, loadKvAclConfig } from '../security/kv-acl.js';
 import { listenKvTls, type KvTlsListener, type KvTlsOptions } from '../security/kv-tls.js';
 import type { CertificateFacts } from '@shn/security';
 import { createAdmission, type AdmissionConfig } from '../admission/admission-config.js';
+import { prepareKvPersistence, type KvPersistenceOptions } from '../persistence/kv-persistence-params.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -62,6 +63,12 @@ export interface StartServerOptions {
    * answered `-BUSY ...`. Off, TCP backpressure alone bounds memory.
    */
   readonly admission?: AdmissionConfig;
+  /**
+   * Persistence in a data directory (`--dir`): each shard's keys are checkpointed at an interval,
+   * on SAVE/BGSAVE and on shutdown, and restored on restart; with `appendonly`, every write is
+   * logged before its reply. Absent (the default): keys live in memory only.
+   */
+  readonly persistence?: KvPersistenceOptions;
 }
 
 /** A running shn-kv server. */
@@ -161,11 +168,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // refused (a refusal is retried, but could let a later batch to that shard overtake it).
   const messageBudget = Math.max(1024, Math.floor(ringCapacity / 32));
   try {
+    const persistence = options.persistence === undefined ? undefined : await prepareKvPersistence(options.persistence, shards);
     runtime = await createRuntime({
       system: options.systemModule ?? defaultSystemModule(),
       shards,
       ringCapacity,
-      params: { ...options.params, messageBudget },
+      params: { ...options.params, messageBudget, ...(persistence === undefined ? {} : { persistence }) },
     });
     telemetryAdmin = createKvAdminHandler(runtime);
     const instrument = kvTelemetry()?.instrument; // the main thread's, just made by the system module
