@@ -22,6 +22,7 @@ export { isThenable } from './is-thenable.js';
 export { builtModuleUrl } from './built-module-url.js';
 export { HEADERS } from './well-known-headers.js';
 export { crc32c } from './crc32c.js';
+export { fnv1a32, jumpHash } from './jump-hash.js';
 export { invalidOption, checkInt, checkPositive, checkFunction } from './option-checks.js';
 export * from './middleware.js';
 export type * from './observer.js';

@@ -3,15 +3,8 @@
  * balancers.
  */
 
-/** 32-bit FNV-1a over the UTF-16 code units of `s`: the same hash `@shn/core-mailbox`'s default router uses. */
-export function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** 32-bit FNV-1a, the hash the runtime's default router uses (one copy, in `@shn/core`). */
+export { fnv1a32 } from '@shn/core';
 
 /** MurmurHash3's 32-bit finaliser: a bijection on 32-bit integers with full avalanche. */
 export function fmix32(h: number): number {

@@ -1,29 +1,4 @@
-import { ShnError, type Router, type ShardLoad } from '@shn/core';
-
-/** 32-bit FNV-1a over the UTF-16 code units of `s` (keys are latin1: one unit per byte). */
-function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Lamping & Veach's jump consistent hash of a 32-bit key into [0, buckets). */
-function jumpHash(key: number, buckets: number): number {
-  let b = -1;
-  let j = 0;
-  let k = key >>> 0;
-  while (j < buckets) {
-    b = j;
-    k = Math.imul(k ^ (k >>> 15), 0x2c1b3c6d) >>> 0;
-    k = Math.imul(k ^ (k >>> 12), 0x297a2d39) >>> 0;
-    k = (k ^ (k >>> 15)) >>> 0;
-    j = Math.floor((b + 1) * (4294967296 / (k + 1)));
-  }
-  return b;
-}
+import { ShnError, fnv1a32, jumpHash, type Router, type ShardLoad } from '@shn/core';
 
 const PREFIX_HASH = ((): number => {
   let h = 0x811c9dc5;

@@ -1,25 +1,10 @@
+import { jumpHash } from '@shn/core';
 import type { Router, ShardLoad } from '@shn/core';
 import { fnv1a32 } from '../hashing.js';
 import { checkCandidates } from './candidates.js';
 
-/**
- * Lamping & Veach's jump consistent hash of a 32-bit key into [0, buckets): growing from n to
- * n + 1 buckets moves exactly the keys that land in the new bucket (expected 1/(n+1)) and no
- * others. The same function as `@shn/core-mailbox`'s default router.
- */
-export function jumpHash(key: number, buckets: number): number {
-  let b = -1;
-  let j = 0;
-  let k = key >>> 0;
-  while (j < buckets) {
-    b = j;
-    k = Math.imul(k ^ (k >>> 15), 0x2c1b3c6d) >>> 0;
-    k = Math.imul(k ^ (k >>> 12), 0x297a2d39) >>> 0;
-    k = (k ^ (k >>> 15)) >>> 0;
-    j = Math.floor((b + 1) * (4294967296 / (k + 1)));
-  }
-  return b;
-}
+/** Lamping & Veach's jump consistent hash (the one copy lives in `@shn/core`). */
+export { jumpHash } from '@shn/core';
 
 /**
  * Jump consistent hash of FNV-1a(key) over the candidate positions: places keys exactly like the

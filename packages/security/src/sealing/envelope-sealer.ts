@@ -1,5 +1,5 @@
-import { ShnError, toShnError } from '@shn/core';
-import type { Sealer } from '@shn/core';
+import { SyncSealer } from './sync-sealer.js';
+import { ShnError } from '@shn/core';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncrypt, aeadEncryptParts, checkAlgorithm } from './aead-algorithm.js';
 import type { AeadAlgorithm } from './aead-algorithm.js';
 import type { Keyring } from './keyring.js';
@@ -29,7 +29,7 @@ const WRAP_LABEL = Buffer.from('shn-dek-wrap-v1', 'latin1');
  * re-wrapping only its 60-byte data key: the data ciphertext is copied unchanged. Each seal
  * counts one use of the KEK (the wrap), and every DEK seals exactly one message.
  */
-export class EnvelopeSealer implements Sealer {
+export class EnvelopeSealer extends SyncSealer {
   /** The algorithm new seals (data and key wrap) use. */
   readonly algorithm: AeadAlgorithm;
   readonly #kek: Keyring;
@@ -38,29 +38,12 @@ export class EnvelopeSealer implements Sealer {
 
   /** @throws ShnError `INVALID_ARGUMENT` for a bad algorithm or maxBytes. */
   constructor(options: EnvelopeSealerOptions) {
+    super();
     if (typeof options?.kek?.useForSeal !== 'function') throw new ShnError('INVALID_ARGUMENT', 'EnvelopeSealer needs a kek keyring');
     this.#kek = options.kek;
     this.algorithm = checkAlgorithm(options.algorithm ?? 'aes-256-gcm');
     this.#maxBytes = checkMaxBytes(options.maxBytes);
     this.#random = options.randomBytes ?? cryptoRandomBytes;
-  }
-
-  /** {@inheritDoc @shn/core#Sealer.seal} */
-  seal(plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    try {
-      return Promise.resolve(this.sealSync(plain, aad));
-    } catch (e) {
-      return Promise.reject(toShnError(e, 'SEAL_FAILED'));
-    }
-  }
-
-  /** {@inheritDoc @shn/core#Sealer.open} */
-  open(sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    try {
-      return Promise.resolve(this.openSync(sealed, aad));
-    } catch (e) {
-      return Promise.reject(toShnError(e, 'SEAL_FAILED'));
-    }
   }
 
   /**

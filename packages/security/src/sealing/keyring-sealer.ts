@@ -1,5 +1,5 @@
-import { ShnError, toShnError } from '@shn/core';
-import type { Sealer } from '@shn/core';
+import { SyncSealer } from './sync-sealer.js';
+import { ShnError } from '@shn/core';
 import { AEAD_NONCE_BYTES, ALGORITHM_IDS, aeadDecrypt, aeadEncryptParts, checkAlgorithm } from './aead-algorithm.js';
 import type { AeadAlgorithm } from './aead-algorithm.js';
 import type { Keyring } from './keyring.js';
@@ -25,7 +25,7 @@ export interface KeyringSealerOptions {
  * authenticated. Use it for many small objects (checkpoints, messages). For large objects that
  * must survive key-encryption-key rotation without re-encryption, use {@link EnvelopeSealer}.
  */
-export class KeyringSealer implements Sealer {
+export class KeyringSealer extends SyncSealer {
   /** The algorithm new seals use. */
   readonly algorithm: AeadAlgorithm;
   readonly #keyring: Keyring;
@@ -34,29 +34,12 @@ export class KeyringSealer implements Sealer {
 
   /** @throws ShnError `INVALID_ARGUMENT` for a bad algorithm or maxBytes. */
   constructor(options: KeyringSealerOptions) {
+    super();
     if (typeof options?.keyring?.useForSeal !== 'function') throw new ShnError('INVALID_ARGUMENT', 'KeyringSealer needs a keyring');
     this.#keyring = options.keyring;
     this.algorithm = checkAlgorithm(options.algorithm ?? 'aes-256-gcm');
     this.#maxBytes = checkMaxBytes(options.maxBytes);
     this.#random = options.randomBytes ?? cryptoRandomBytes;
-  }
-
-  /** {@inheritDoc @shn/core#Sealer.seal} */
-  seal(plain: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    try {
-      return Promise.resolve(this.sealSync(plain, aad));
-    } catch (e) {
-      return Promise.reject(toShnError(e, 'SEAL_FAILED'));
-    }
-  }
-
-  /** {@inheritDoc @shn/core#Sealer.open} */
-  open(sealed: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    try {
-      return Promise.resolve(this.openSync(sealed, aad));
-    } catch (e) {
-      return Promise.reject(toShnError(e, 'SEAL_FAILED'));
-    }
   }
 
   /**
