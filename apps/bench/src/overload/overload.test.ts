@@ -1,8 +1,13 @@
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isShnError } from '@shn/core';
-import { runLoadPhase } from './load-client.js';
+import { collectMachineInfo } from '../harness/machine-info.js';
+import { repoRoot } from '../harness/paths.js';
+import { KEYS_WORKLOAD, preloadKeys, runLoadPhase, uniformWorkload } from './load-client.js';
+import { runOverloadBench } from './overload-bench.js';
 import { ReplyScanner } from './reply-scanner.js';
 import type { ReplyKind } from './reply-scanner.js';
 import { fillCommand } from './server-command.js';
@@ -21,6 +26,11 @@ describe('ReplyScanner', () => {
       [':42\r\n', 'ok'],
       ['$5\r\nab\r\nc\r\n', 'ok'],
       ['$-1\r\n', 'ok'],
+      ['*0\r\n', 'ok'],
+      ['*-1\r\n', 'ok'],
+      ['*2\r\n$1\r\na\r\n:3\r\n', 'ok'],
+      ['*2\r\n*1\r\n+x\r\n$-1\r\n', 'ok'],
+      ['*3\r\n*0\r\n-ERR inside\r\n*1\r\n*1\r\n$2\r\nab\r\n', 'ok'],
     ];
     fc.assert(
       fc.property(fc.array(fc.nat(replies.length - 1), { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1 }), (picks, cuts) => {
@@ -40,7 +50,7 @@ describe('ReplyScanner', () => {
 
   it('refuses an unexpected reply type with PROTOCOL_ERROR', () => {
     try {
-      new ReplyScanner().push(Buffer.from('*1\r\n'), () => {});
+      new ReplyScanner().push(Buffer.from('%1\r\n'), () => {});
       expect.unreachable();
     } catch (e) {
       expect(isShnError(e) && e.code).toBe('PROTOCOL_ERROR');
@@ -78,5 +88,43 @@ describe('runLoadPhase', () => {
 
   it('fills server command templates', () => {
     expect(fillCommand(' node  main.js --port {port} ', 7001)).toEqual({ command: 'node', args: ['main.js', '--port', '7001'] });
+  });
+});
+
+describe('workloads', () => {
+  it('refuses commands of different lengths with INVALID_ARGUMENT', () => {
+    try {
+      uniformWorkload('odd', 'odd', 11, (i) => ['GET', `k${i}`]);
+      expect.unreachable();
+    } catch (e) {
+      expect(isShnError(e) && e.code).toBe('INVALID_ARGUMENT');
+    }
+    expect(KEYS_WORKLOAD.bytes.length).toBe(KEYS_WORKLOAD.size * KEYS_WORKLOAD.count);
+  });
+});
+
+const shnKv = path.join(repoRoot, 'apps', 'demo', 'dist', 'main.js');
+describe('overload bench against the built shn-kv', () => {
+  it.skipIf(!existsSync(shnKv) && process.env['CI'] === undefined)('keys workload: every ratio present, the 10x excess answered -BUSY, nothing lost (short phases: mechanics, not figures)', async () => {
+    const result = await runOverloadBench({ quick: true, phaseMs: 600, env: { ...process.env, SHN_OVERLOAD_WORKLOADS: 'keys', SHN_OVERLOAD_KEYS: '3000' }, log: () => {} });
+    const built = result.build(collectMachineInfo());
+    expect(built.skipped).toEqual([]);
+    const ratio = (id: string) => built.ratios.find((r) => r.id === id);
+    for (const id of ['keys.offered', 'keys.p99', 'keys.rss', 'keys.lossless', 'keys.busy-share', 'keys.p99-off']) expect(ratio(id), id).toBeDefined();
+    expect(ratio('keys.lossless')?.value).toBe(1);
+    expect(ratio('keys.busy-share')?.value).toBeGreaterThan(0.5);
+    expect(ratio('keys.p99')?.goal).toBe('<= 2');
+  }, 120_000);
+
+  it('refuses an unknown workload name with INVALID_ARGUMENT', async () => {
+    await expect(runOverloadBench({ quick: true, env: { SHN_OVERLOAD_WORKLOADS: 'keys,nope' }, log: () => {} })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('preloadKeys fails with TRANSPORT_FAILED when nothing listens', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    await expect(preloadKeys(port, 10)).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
   });
 });

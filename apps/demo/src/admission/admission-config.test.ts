@@ -31,7 +31,7 @@ describe('--admission flags', () => {
     const base = { ratePerSec: 10, burst: 2, busyRatePerSec: 3 };
     expect(admissionOptions({ ...base, limit: 'none' })).toEqual({ perConnection: { ratePerSec: 10, burst: 2, busyRatePerSec: 3 }, concurrency: undefined });
     expect(admissionOptions({ ...base, limit: 7 }).concurrency).toEqual({ algorithm: 'fixed', limit: 7 });
-    expect(admissionOptions({ ...base, limit: 'gradient2' }).concurrency).toMatchObject({ algorithm: 'gradient2', initialLimit: 1024, minLimit: 64, maxLimit: 16_384 });
+    expect(admissionOptions({ ...base, limit: 'gradient2' }).concurrency).toMatchObject({ algorithm: 'gradient2', initialLimit: 1024, minLimit: 8, maxLimit: 16_384, appLimitedHeadroom: 2 });
     expect(admissionOptions({ ...base, limit: 'aimd' }).concurrency).toMatchObject({ algorithm: 'aimd', initialLimit: 1024, timeoutMs: 100 });
     expect(createAdmission({ ...base, limit: 'gradient2' }).limit).toBe(1024);
     expect(createAdmission({ ...base, limit: 'none' }).limit).toBe(Infinity);
@@ -49,16 +49,15 @@ describe('--admission flags', () => {
   });
 });
 
-describe('admitCheaply', () => {
-  it('answers as admit() does, keeps the refusal message, and restores Error.stackTraceLimit', async () => {
-    const { admitCheaply } = await import('./admit-cheaply.js');
+describe('createAdmission', () => {
+  it('refuses past the bucket with a BUSY reply, and builds the typed error only when read', () => {
     const before = Error.stackTraceLimit;
     const gate = createAdmission({ ratePerSec: 1, burst: 2, limit: 'none', busyRatePerSec: 100 }).connection();
-    const r = [admitCheaply(gate), admitCheaply(gate), admitCheaply(gate)];
+    const r = [gate.admit(), gate.admit(), gate.admit()];
     expect(r.map((x) => x.admitted)).toEqual([true, true, false]);
     const refused = r[2] as { error: { code: string }; reply: string };
-    expect(refused.error.code).toBe('RATE_LIMITED');
     expect(refused.reply).toMatch(/^BUSY rate limit of 1 requests\/s per connection \(burst 2\) exceeded/);
+    expect(refused.error.code).toBe('RATE_LIMITED');
     expect(Error.stackTraceLimit).toBe(before);
   });
 });

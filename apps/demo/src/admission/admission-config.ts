@@ -68,14 +68,17 @@ export function parseAdmissionFlags(values: Readonly<Record<string, string | boo
 
 /**
  * The `@shn/backpressure` options for a config. The adaptive limits start high (1024: 16
- * pipelining clients x 64) and let latency pull them down, within [64, 16 384]; gradient2 grows
- * by sqrt(limit) per sample (a low start would shed at half load until it has grown), AIMD
- * treats a 100 ms request as a drop.
+ * pipelining clients x 64) within [8, 16 384]. Gradient2 grows by sqrt(limit) per sample (a low
+ * start would shed cheap commands at half load until it has grown), and while the load leaves it
+ * app-limited it decays toward twice what is in flight (`appLimitedHeadroom: 2`), so a surge meets
+ * a limit near what the quiet load needed instead of the start value: without that, an overload
+ * of expensive commands queued ~700 of them before the limit came down (admitted requests' p99
+ * 400 ms against 35 ms at half load, `pnpm bench overload`, keys workload). AIMD treats a 100 ms request as a drop.
  */
 export function admissionOptions(config: AdmissionConfig): AdmissionOptions {
   let concurrency: AdmissionOptions['concurrency'];
   if (config.limit === 'gradient2') {
-    concurrency = { algorithm: 'gradient2', minLimit: 64, initialLimit: 1024, maxLimit: 16_384, queueSize: (l: number) => Math.max(4, Math.sqrt(l)) };
+    concurrency = { algorithm: 'gradient2', minLimit: 8, initialLimit: 1024, maxLimit: 16_384, queueSize: (l: number) => Math.max(4, Math.sqrt(l)), appLimitedHeadroom: 2 };
   } else if (config.limit === 'aimd') {
     concurrency = { algorithm: 'aimd', minLimit: 64, initialLimit: 1024, maxLimit: 16_384, timeoutMs: 100 };
   } else if (config.limit !== 'none') {

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ConnectionAdmission } from '@shn/backpressure';
 import { hasCode, isShnError } from '@shn/core';
-import { admitCheaply } from '../admission/admit-cheaply.js';
 import type { ClientSession } from '../kv/client-session.js';
 import type { CommandRouter } from '../kv/command-executor.js';
 import { protocolErrorReply } from '../resp/protocol-error.js';
@@ -122,7 +121,7 @@ export class Connection {
       }
       if (args === undefined) break;
       this.counters.totalCommands++;
-      const ticket = this.admission === undefined ? undefined : admitCheaply(this.admission);
+      const ticket = this.admission === undefined ? undefined : this.admission.admit();
       if (ticket !== undefined && !ticket.admitted) {
         // Refused (rate or global limit): answer `-BUSY ...` at once instead of queueing it.
         this.queue.push({ reply: errorReply(ticket.reply), done: true });

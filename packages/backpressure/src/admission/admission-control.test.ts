@@ -21,6 +21,27 @@ describe('AdmissionControl', () => {
     expect(ac.counters).toMatchObject({ admitted: 5, rateLimited: 2, shed: 0 });
   });
 
+  it('builds a refusal\'s ShnError only when read, once, with the reply\'s message', () => {
+    const clock = virtualClock();
+    const a = new AdmissionControl({ perConnection: { ratePerSec: 1, burst: 1 }, concurrency: { algorithm: 'fixed', limit: 1 }, clock }).connection();
+    expect(a.admit().admitted).toBe(true);
+    const rateLimited = a.admit();
+    if (rateLimited.admitted) throw new Error('expected a refusal');
+    const before = Error.stackTraceLimit;
+    expect(rateLimited.error).toBe(rateLimited.error);
+    expect(rateLimited.error.code).toBe('RATE_LIMITED');
+    expect(rateLimited.reply).toBe(`BUSY ${rateLimited.error.message}`);
+    expect(rateLimited.error.details).toMatchObject({ ratePerSec: 1, burst: 1 });
+    expect(Error.stackTraceLimit).toBe(before);
+    const shed = new AdmissionControl({ concurrency: { algorithm: 'fixed', limit: 1 }, clock }).connection();
+    expect(shed.admit().admitted).toBe(true);
+    const over = shed.admit();
+    if (over.admitted) throw new Error('expected a refusal');
+    expect(over.error.code).toBe('OVERLOADED');
+    expect(over.reply).toBe('BUSY server overloaded: 1 requests in flight, limit 1');
+    expect(over.error.details).toEqual({ inflight: 1, limit: 1 });
+  });
+
   it('asks a flooding connection to pause reading once its BUSY budget is spent', () => {
     const clock = virtualClock(0);
     const ac = new AdmissionControl({ perConnection: { ratePerSec: 1000, burst: 2, busyRatePerSec: 1000 }, concurrency: { algorithm: 'fixed', limit: 100 }, clock });

@@ -77,7 +77,10 @@ export type Admission =
     }
   | {
       readonly admitted: false;
-      /** `RATE_LIMITED` or `OVERLOADED`, with the limit in its message and details. */
+      /**
+       * `RATE_LIMITED` or `OVERLOADED`, with the limit in its message and details. Built on first
+       * read (a server answering a flood with `reply` never pays for the error's stack capture).
+       */
       readonly error: ShnError;
       /** The RESP error line to send, without `-` and CRLF: `BUSY ...`. */
       readonly reply: string;
@@ -87,6 +90,19 @@ export type Admission =
        */
       readonly pauseMs: number;
     };
+
+/** A refusal whose `ShnError` is built when first read, once. */
+function refusal(code: 'RATE_LIMITED' | 'OVERLOADED', message: string, details: Record<string, number>, pauseMs: number): Admission {
+  let error: ShnError | undefined;
+  return {
+    admitted: false,
+    get error(): ShnError {
+      return (error ??= new ShnError(code, message, { details }));
+    },
+    reply: `BUSY ${message}`,
+    pauseMs,
+  };
+}
 
 const NO_TICKET: LimiterTicket = { success() {}, ignore() {}, dropped() {} };
 
@@ -176,12 +192,11 @@ export class AdmissionControl {
     if (bucket !== undefined && !bucket.tryAcquire()) {
       this.counters.rateLimited++;
       const retry = Math.ceil(bucket.msUntil());
-      const error = new ShnError('RATE_LIMITED', `rate limit of ${bucket.ratePerSec} requests/s per connection (burst ${bucket.burst}) exceeded; retry in ${retry} ms`, {
-        details: { ratePerSec: bucket.ratePerSec, burst: bucket.burst, retryAfterMs: retry },
-      });
+      const { ratePerSec, burst } = bucket;
+      const message = `rate limit of ${ratePerSec} requests/s per connection (burst ${burst}) exceeded; retry in ${retry} ms`;
       const pauseMs = busy === undefined || busy.tryAcquire() ? 0 : Math.max(1, retry);
       if (pauseMs > 0) this.counters.paused++;
-      return { admitted: false, error, reply: `BUSY ${error.message}`, pauseMs };
+      return refusal('RATE_LIMITED', message, { ratePerSec, burst, retryAfterMs: retry }, pauseMs);
     }
     let ticket = NO_TICKET;
     if (this.#limiter !== undefined) {
@@ -189,12 +204,10 @@ export class AdmissionControl {
       if (t === undefined) {
         this.counters.shed++;
         const limit = this.#limiter.limit;
-        const error = new ShnError('OVERLOADED', `server overloaded: ${this.#limiter.inflight} requests in flight, limit ${limit}`, {
-          details: { inflight: this.#limiter.inflight, limit },
-        });
+        const inflight = this.#limiter.inflight;
         const pauseMs = busy === undefined || busy.tryAcquire() ? 0 : this.#overloadPauseMs;
         if (pauseMs > 0) this.counters.paused++;
-        return { admitted: false, error, reply: `BUSY ${error.message}`, pauseMs };
+        return refusal('OVERLOADED', `server overloaded: ${inflight} requests in flight, limit ${limit}`, { inflight, limit }, pauseMs);
       }
       ticket = t;
     }

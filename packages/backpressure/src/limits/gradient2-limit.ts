@@ -19,6 +19,15 @@ export interface Gradient2LimitOptions {
   readonly rttTolerance?: number;
   /** Samples in the long-term RTT average (default 600). */
   readonly longWindow?: number;
+  /**
+   * While app-limited (fewer than half the limit in flight), let the limit decay, by `smoothing`
+   * per sample, toward this many times what is in flight (at least `minLimit`). Default: off, as
+   * in Netflix's implementation, where the limit holds while app-limited. Without it a limit that
+   * grew or started high stays high through a quiet period, and the first second of a surge is
+   * admitted unchecked; with it (2 is a good value) a surge meets a limit near what the quiet load
+   * needed, and grows from there if latency stays flat.
+   */
+  readonly appLimitedHeadroom?: number;
 }
 
 /**
@@ -27,7 +36,8 @@ export interface Gradient2LimitOptions {
  * `clamp(rttTolerance * long / short, 0.5, 1)` scales the limit down when latency rises; the queue
  * size adds headroom to probe upward; the new limit is smoothed and clamped; if the long RTT is
  * more than twice the short one it decays by 5% per sample (recovery after a long overload); the
- * limit does not grow while fewer than half of it are in flight (app-limited). Drops are ignored,
+ * limit does not grow while fewer than half of it are in flight (app-limited), and with
+ * `appLimitedHeadroom` it decays toward that many times the in-flight count meanwhile. Drops are ignored,
  * as in Netflix's implementation. Choose it when overload shows up as rising latency (queues)
  * before errors: it finds the knee without needing failures.
  */
@@ -36,6 +46,8 @@ export class Gradient2Limit implements LimitAlgorithm {
   readonly maxLimit: number;
   readonly smoothing: number;
   readonly rttTolerance: number;
+  /** See {@link Gradient2LimitOptions.appLimitedHeadroom}; 0 when off. */
+  readonly appLimitedHeadroom: number;
   readonly #queueSize: (limit: number) => number;
   readonly #longRtt: ExpAvg;
   #estimated: number;
@@ -58,6 +70,9 @@ export class Gradient2Limit implements LimitAlgorithm {
       if (typeof q !== 'number' || !Number.isFinite(q) || q < 0) throw invalid('queueSize', 'a finite number >= 0 or a function', q);
       this.#queueSize = () => q;
     }
+    const headroom = options.appLimitedHeadroom ?? 0;
+    if (typeof headroom !== 'number' || !Number.isFinite(headroom) || (headroom !== 0 && headroom < 1)) throw invalid('appLimitedHeadroom', 'a finite number >= 1 (or 0: off)', headroom);
+    this.appLimitedHeadroom = headroom;
     this.#longRtt = new ExpAvg(checkInt('longWindow', options.longWindow ?? 600, 1, 2 ** 24), 10);
   }
 
@@ -82,7 +97,13 @@ export class Gradient2Limit implements LimitAlgorithm {
     const shortRtt = rttMs;
     const longRtt = this.#longRtt.add(rttMs);
     if (longRtt / shortRtt > 2) this.#longRtt.set(longRtt * 0.95);
-    if (inflight < this.#estimated / 2) return;
+    if (inflight < this.#estimated / 2) {
+      if (this.appLimitedHeadroom > 0) {
+        const target = Math.max(this.minLimit, this.appLimitedHeadroom * inflight);
+        if (target < this.#estimated) this.#estimated = Math.max(this.minLimit, this.#estimated * (1 - this.smoothing) + target * this.smoothing);
+      }
+      return;
+    }
     const gradient = Math.max(0.5, Math.min(1, (this.rttTolerance * longRtt) / shortRtt));
     let next = this.#estimated * gradient + queueSize;
     next = this.#estimated * (1 - this.smoothing) + next * this.smoothing;

@@ -115,8 +115,30 @@ describe('Gradient2Limit', () => {
     expect(g.limit).toBe(40);
   });
 
+  it('with appLimitedHeadroom, decays while app-limited toward headroom x in flight, never below minLimit, never upward', () => {
+    const g = new Gradient2Limit({ initialLimit: 1000, minLimit: 8, maxLimit: 2000, appLimitedHeadroom: 2 });
+    for (let i = 0; i < 100; i++) g.onSample(10, 30);
+    expect(g.limit).toBe(60);
+    const low = new Gradient2Limit({ initialLimit: 1000, minLimit: 8, maxLimit: 2000, appLimitedHeadroom: 2 });
+    for (let i = 0; i < 100; i++) low.onSample(10, 1);
+    expect(low.limit).toBe(8);
+    fc.assert(
+      fc.property(fc.integer({ min: 8, max: 2000 }), fc.array(fc.tuple(fc.double({ min: 0.01, max: 100, noNaN: true }), fc.nat(3000)), { maxLength: 200 }), (initial, samples) => {
+        const h = new Gradient2Limit({ initialLimit: initial, minLimit: 8, maxLimit: 2000, appLimitedHeadroom: 2 });
+        for (const [rtt, inflight] of samples) {
+          const before = h.limit;
+          h.onSample(rtt, inflight);
+          expect(h.limit).toBeGreaterThanOrEqual(8);
+          expect(h.limit).toBeLessThanOrEqual(2000);
+          // App-limited: it may shrink toward 2 x in flight, never grow.
+          if (inflight < before / 2) expect(h.limit).toBeLessThanOrEqual(before);
+        }
+      }),
+    );
+  });
+
   it('rejects bad options with INVALID_ARGUMENT', () => {
-    for (const o of [{ smoothing: 0 }, { smoothing: 2 }, { rttTolerance: 0.5 }, { queueSize: -1 }, { longWindow: 0 }, { minLimit: 50 }]) {
+    for (const o of [{ smoothing: 0 }, { smoothing: 2 }, { rttTolerance: 0.5 }, { queueSize: -1 }, { longWindow: 0 }, { minLimit: 50 }, { appLimitedHeadroom: 0.5 }, { appLimitedHeadroom: Infinity }, { appLimitedHeadroom: -1 }]) {
       expect(codeOf(() => new Gradient2Limit(o))).toBe('INVALID_ARGUMENT');
     }
   });
