@@ -6,6 +6,8 @@ import { MemoryRaftStorage, RawNode } from '@shn/raft';
 import { PriorityRunQueue } from '@shn/scheduler';
 import { TokenBucket } from '@shn/backpressure';
 import { AclEngine } from '@shn/security';
+import { makeTestPki, opensslAvailable } from '@shn/security/testing';
+import type { TestPki } from '@shn/security/testing';
 import { createTelemetry } from '@shn/telemetry';
 import type { Middleware, Store } from '@shn/core';
 
@@ -18,4 +20,6 @@ export const node = new RawNode({ id: 'a', storage });
 export const queue = new PriorityRunQueue();
 export const limiter = new TokenBucket({ ratePerSec: 100, burst: 10 });
 export const acl = new AclEngine({ requirePass: 'secret' });
+export const pki: TestPki | undefined = opensslAvailable() ? makeTestPki() : undefined;
+pki?.cleanup();
 export const telemetry = createTelemetry();
