@@ -1,6 +1,6 @@
 import { ShnError, crc32c } from '@shn/core';
 import type { Store } from '@shn/core';
-import { MemoryRaftStorage } from './storage.js';
+import { MirroredRaftStorage } from './mirrored-storage.js';
 import type { RaftStorage } from './storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from './types.js';
 
@@ -62,14 +62,14 @@ interface StoredSnapshot {
  * writes that survives a crash is a valid log. If the store has `sync()` (the fsync), `save` calls
  * it before resolving: what `save` resolved is durable.
  */
-export class StoreRaftStorage implements RaftStorage {
+export class StoreRaftStorage extends MirroredRaftStorage implements RaftStorage {
   readonly #store: Store & { sync?: () => Promise<void> };
-  readonly #mem = new MemoryRaftStorage();
   #hsSeq = 0;
   #snapSeq = 0;
   #epoch = 0;
 
   private constructor(store: Store) {
+    super();
     this.#store = store as Store & { sync?: () => Promise<void> };
   }
 
@@ -87,15 +87,15 @@ export class StoreRaftStorage implements RaftStorage {
     if (snap !== undefined) {
       s.#snapSeq = snap.seq;
       s.#epoch = snap.value.epoch;
-      s.#mem.applySnapshot(snap.value.snap);
+      s.mem.applySnapshot(snap.value.snap);
     }
     const hs = await s.#loadSlot<HardState>('hs', (b) => JSON.parse(dec.decode(b)) as HardState);
     if (hs !== undefined) {
       s.#hsSeq = hs.seq;
-      s.#mem.setHardState(hs.value);
+      s.mem.setHardState(hs.value);
     }
     const keys = await store.list(ENTRY);
-    const first = s.#mem.firstIndex();
+    const first = s.mem.firstIndex();
     const ents: Entry[] = [];
     for (const k of keys) {
       const i = Number(k.slice(ENTRY.length));
@@ -107,10 +107,10 @@ export class StoreRaftStorage implements RaftStorage {
       if (ents.length > 0 && e.term < (ents[ents.length - 1] as Entry).term) break;
       ents.push(e);
     }
-    s.#mem.append(ents);
-    const commit = s.#mem.hardState.commit;
-    if (commit > s.#mem.lastIndex()) {
-      throw new ShnError('DATA_CORRUPT', `raft store: commit ${commit} is past the last readable entry ${s.#mem.lastIndex()}`);
+    s.mem.append(ents);
+    const commit = s.mem.hardState.commit;
+    if (commit > s.mem.lastIndex()) {
+      throw new ShnError('DATA_CORRUPT', `raft store: commit ${commit} is past the last readable entry ${s.mem.lastIndex()}`);
     }
     return s;
   }
@@ -141,28 +141,28 @@ export class StoreRaftStorage implements RaftStorage {
       await this.#putSlot('snap', ++this.#snapSeq, this.#encodeSnap(snapshot));
       const old = await this.#store.list(ENTRY);
       for (const k of old) await this.#store.delete(k); // garbage only: stale keys are ignored by epoch
-      this.#mem.applySnapshot(snapshot);
+      this.mem.applySnapshot(snapshot);
     }
     if (entries.length > 0) {
       const from = (entries[0] as Entry).index;
-      for (let i = from; i <= this.#mem.lastIndex(); i++) await this.#store.delete(entryKey(i));
+      for (let i = from; i <= this.mem.lastIndex(); i++) await this.#store.delete(entryKey(i));
       for (const e of entries) await this.#store.put(entryKey(e.index), seal(encodeEntry(e, this.#epoch)));
-      this.#mem.append(entries);
+      this.mem.append(entries);
     }
     if (hardState !== undefined) {
       await this.#putSlot('hs', ++this.#hsSeq, enc.encode(JSON.stringify(hardState)));
-      this.#mem.setHardState(hardState);
+      this.mem.setHardState(hardState);
     }
     if (typeof this.#store.sync === 'function') await this.#store.sync();
   }
 
   /** Records a snapshot of the applied state at `index` and drops the entries it covers. */
   async snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array): Promise<void> {
-    const first = this.#mem.firstIndex();
-    const snap = this.#mem.createSnapshot(index, conf, data);
+    const first = this.mem.firstIndex();
+    const snap = this.mem.createSnapshot(index, conf, data);
     await this.#putSlot('snap', ++this.#snapSeq, this.#encodeSnap(snap));
     if (typeof this.#store.sync === 'function') await this.#store.sync();
-    this.#mem.compact(index);
+    this.mem.compact(index);
     for (let i = first; i <= index; i++) await this.#store.delete(entryKey(i));
   }
 
@@ -170,31 +170,9 @@ export class StoreRaftStorage implements RaftStorage {
     return enc.encode(JSON.stringify({ meta: snap.meta, data: Buffer.from(snap.data).toString('base64'), epoch: this.#epoch }));
   }
 
-  /** Bootstraps a brand-new member (see {@link MemoryRaftStorage.bootstrap}), durably. */
+  /** Bootstraps a brand-new member (see `MemoryRaftStorage.bootstrap`), durably. */
   async bootstrap(conf: ConfState): Promise<void> {
-    this.#mem.bootstrap(conf);
-    await this.save(this.#mem.hardState, [], this.#mem.snapshot());
-  }
-
-  get hardState(): HardState {
-    return this.#mem.hardState;
-  }
-  initialState(): { hardState: HardState; conf: ConfState } {
-    return this.#mem.initialState();
-  }
-  entries(lo: number, hi: number, maxBytes: number): Entry[] | undefined {
-    return this.#mem.entries(lo, hi, maxBytes);
-  }
-  term(i: number): number | undefined {
-    return this.#mem.term(i);
-  }
-  firstIndex(): number {
-    return this.#mem.firstIndex();
-  }
-  lastIndex(): number {
-    return this.#mem.lastIndex();
-  }
-  snapshot(): Snapshot {
-    return this.#mem.snapshot();
+    this.mem.bootstrap(conf);
+    await this.save(this.mem.hardState, [], this.mem.snapshot());
   }
 }

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShnError, crc32c } from '@shn/core';
-import { MemoryRaftStorage } from '../storage.js';
+import { MirroredRaftStorage } from '../mirrored-storage.js';
 import type { RaftStorage } from '../storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from '../types.js';
 import { decodeRecords, encodeRecords } from './record-codec.js';
@@ -98,8 +98,7 @@ function decodeSnapshot(bytes: Uint8Array, file: string): Snapshot {
  * refuses a corrupt record anywhere else (`DATA_CORRUPT`), a file of a newer format
  * (`UNSUPPORTED_VERSION`) and a file of another node (`DATA_CORRUPT`).
  */
-export class DiskRaftStorage implements RaftStorage {
-  readonly #mem = new MemoryRaftStorage();
+export class DiskRaftStorage extends MirroredRaftStorage implements RaftStorage {
   readonly #dir: string;
   readonly #nodeId: string;
   readonly #fsync: FsyncPolicy;
@@ -109,6 +108,7 @@ export class DiskRaftStorage implements RaftStorage {
   readonly recovery: { segments: number; records: number; truncatedBytes: number };
 
   private constructor(options: DiskStorageOptions) {
+    super();
     this.#dir = options.dir;
     this.#nodeId = options.nodeId;
     this.#fsync = options.fsync ?? 'always';
@@ -137,7 +137,7 @@ export class DiskRaftStorage implements RaftStorage {
     if (names.includes('snapshot.bin')) {
       const bytes = new Uint8Array(readFileSync(snapFile));
       const off = readHeader(bytes, snapFile, 'snap', this.#nodeId);
-      this.#mem.applySnapshot(decodeSnapshot(bytes.subarray(off), snapFile));
+      this.mem.applySnapshot(decodeSnapshot(bytes.subarray(off), snapFile));
     }
     const segments = names.filter((n) => /^wal-\d{8}\.log$/.test(n)).sort();
     this.recovery.segments = segments.length;
@@ -162,11 +162,11 @@ export class DiskRaftStorage implements RaftStorage {
   }
 
   #replay(r: WalRecord): void {
-    if (r.kind === 'hard-state') this.#mem.setHardState(r.hardState);
+    if (r.kind === 'hard-state') this.mem.setHardState(r.hardState);
     else if (r.kind === 'entries') {
-      const first = this.#mem.firstIndex();
+      const first = this.mem.firstIndex();
       const ents = r.entries.filter((e) => e.index >= first);
-      if (ents.length > 0 && (ents[0] as Entry).index <= this.#mem.lastIndex() + 1) this.#mem.append(ents);
+      if (ents.length > 0 && (ents[0] as Entry).index <= this.mem.lastIndex() + 1) this.mem.append(ents);
     }
   }
 
@@ -196,7 +196,7 @@ export class DiskRaftStorage implements RaftStorage {
   save(hardState: HardState | undefined, entries: readonly Entry[], snapshot: Snapshot | undefined): void {
     if (snapshot !== undefined) {
       this.#writeSnapshot(snapshot);
-      this.#mem.applySnapshot(snapshot);
+      this.mem.applySnapshot(snapshot);
       this.#rotate([{ kind: 'snapshot', index: snapshot.meta.index, term: snapshot.meta.term }, ...(hardState === undefined ? [] : [{ kind: 'hard-state' as const, hardState }])]);
     }
     const records: WalRecord[] = [];
@@ -205,8 +205,8 @@ export class DiskRaftStorage implements RaftStorage {
     if (records.length === 0) return;
     writeSync(this.#fd, encodeRecords(records));
     if (this.#fsync === 'always') fsyncSync(this.#fd);
-    this.#mem.append(entries);
-    if (hardState !== undefined) this.#mem.setHardState(hardState);
+    this.mem.append(entries);
+    if (hardState !== undefined) this.mem.setHardState(hardState);
   }
 
   #writeSnapshot(s: Snapshot): void {
@@ -224,50 +224,26 @@ export class DiskRaftStorage implements RaftStorage {
    * snapshot file is written first, then a new WAL segment with what remains.
    */
   snapshotAndCompact(index: number, conf: ConfState, data: Uint8Array): void {
-    const snap = this.#mem.createSnapshot(index, conf, data);
+    const snap = this.mem.createSnapshot(index, conf, data);
     this.#writeSnapshot(snap);
-    this.#mem.compact(index);
-    const rest = this.#mem.entries(this.#mem.firstIndex(), this.#mem.lastIndex() + 1, Infinity) ?? [];
+    this.mem.compact(index);
+    const rest = this.mem.entries(this.mem.firstIndex(), this.mem.lastIndex() + 1, Infinity) ?? [];
     this.#rotate([
       { kind: 'snapshot', index: snap.meta.index, term: snap.meta.term },
-      { kind: 'hard-state', hardState: this.#mem.hardState },
+      { kind: 'hard-state', hardState: this.mem.hardState },
       ...(rest.length > 0 ? [{ kind: 'entries' as const, entries: rest }] : []),
     ]);
   }
 
-  /** Bootstraps a brand-new member (see {@link MemoryRaftStorage.bootstrap}), durably. */
+  /** Bootstraps a brand-new member (see `MemoryRaftStorage.bootstrap`), durably. */
   bootstrap(conf: ConfState, data: Uint8Array = new Uint8Array(0)): void {
-    this.#mem.bootstrap(conf, data);
-    this.#writeSnapshot(this.#mem.snapshot());
-    this.save(this.#mem.hardState, [], undefined);
+    this.mem.bootstrap(conf, data);
+    this.#writeSnapshot(this.mem.snapshot());
+    this.save(this.mem.hardState, [], undefined);
   }
 
   close(): void {
     if (this.#fd >= 0) closeSync(this.#fd);
     this.#fd = -1;
-  }
-
-  /** The persisted hard state. */
-  get hardState(): HardState {
-    return this.#mem.hardState;
-  }
-
-  initialState(): { hardState: HardState; conf: ConfState } {
-    return this.#mem.initialState();
-  }
-  entries(lo: number, hi: number, maxBytes: number): Entry[] | undefined {
-    return this.#mem.entries(lo, hi, maxBytes);
-  }
-  term(i: number): number | undefined {
-    return this.#mem.term(i);
-  }
-  firstIndex(): number {
-    return this.#mem.firstIndex();
-  }
-  lastIndex(): number {
-    return this.#mem.lastIndex();
-  }
-  snapshot(): Snapshot {
-    return this.#mem.snapshot();
   }
 }
