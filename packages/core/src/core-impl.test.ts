@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryStore, compose, hasCode, jsonCodec, rawCodec, seededRng } from './index.js';
+import { MemoryStore, compose, hasCode, jsonCodec, observeSent, rawCodec, seededRng, sendBypass } from './index.js';
 import type { Envelope, Middleware } from './index.js';
 
 describe('seededRng', () => {
@@ -46,6 +46,45 @@ describe('compose', () => {
     const out = compose([tag('a'), { name: 'skip' }, tag('b')], 'receive', final)(env);
     expect(out).toBe('a,b');
     expect(order).toEqual(['a>', 'b>', '<b', '<a']);
+  });
+
+  it('a send chain reports its result to every sent observer, outermost first, once per tell; a throw reports nothing', () => {
+    const seen: string[] = [];
+    const observer = (name: string): Middleware => ({ name, sent: (actor, r) => void seen.push(`${name}:${actor}:${r}`) });
+    const rewrite: Middleware = { name: 'rw', send: (env, next) => next({ ...env, headers: { x: '1' } }) };
+    const results = ['accepted', 'full', 'closed'] as const;
+    let i = 0;
+    const send = compose([observer('a'), rewrite, observer('b')], 'send', () => results[i++ % 3] as 'accepted' | 'full' | 'closed');
+    const env = (actor: string) => ({ id: '1', to: { node: 'local', shard: 0, actor }, type: 't', body: null, headers: {} });
+    expect([send(env('k/1')), send(env('k/2')), send(env('k/3'))]).toEqual(['accepted', 'full', 'closed']);
+    expect(seen).toEqual(['a:k/1:accepted', 'b:k/1:accepted', 'a:k/2:full', 'b:k/2:full', 'a:k/3:closed', 'b:k/3:closed']);
+    const failing = compose([observer('c')], 'send', () => {
+      throw new Error('boom');
+    });
+    expect(() => failing(env('k/4'))).toThrow('boom');
+    expect(seen.some((s) => s.startsWith('c:'))).toBe(false);
+    // receive and ask chains never call them; no observer: no wrapper.
+    expect(compose([observer('d')], 'receive', () => 7)(env('k/5'))).toBe(7);
+    expect(seen.some((s) => s.startsWith('d:'))).toBe(false);
+    expect(observeSent([{ name: 'none' }])).toBeUndefined();
+  });
+
+  it('sendBypass asks every send middleware once and needs all of them to say no', () => {
+    const asked: string[] = [];
+    const filter = (name: string, wants: (actor: string) => boolean): Middleware => ({
+      name,
+      send: (env, next) => next(env),
+      intercepts: (actor) => {
+        asked.push(`${name}:${actor}`);
+        return wants(actor);
+      },
+    });
+    expect(sendBypass([])?.('k/1')).toBe(true);
+    expect(sendBypass([{ name: 'obs', sent: () => undefined }])?.('k/1')).toBe(true);
+    expect(sendBypass([{ name: 'plain', send: (env, next) => next(env) }, filter('f', () => false)])).toBeUndefined();
+    const bypass = sendBypass([filter('a', (x) => x === 'k/a'), filter('b', (x) => x === 'k/b')]) as (actor: string) => boolean;
+    expect([bypass('k/a'), bypass('k/b'), bypass('k/c')]).toEqual([false, false, true]);
+    expect(asked).toEqual(['a:k/a', 'b:k/a', 'a:k/b', 'b:k/b', 'a:k/c', 'b:k/c']);
   });
 });
 

@@ -18,11 +18,69 @@ export interface Middleware {
   receive?(env: Envelope, next: Next<unknown>): unknown;
   /** Around every outgoing ask; the result is the reply promise. */
   ask?(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown>;
+  /**
+   * Observes every outgoing tell once it was taken or refused, given only the destination actor
+   * (`kind/id`) and the `send` result: for counting. It can neither rewrite nor refuse, and it
+   * needs no envelope, so a runtime keeps its allocation-free tell path for a thread whose
+   * middleware only observe tells. Runs after the whole `send` chain returned (not when it threw),
+   * outermost first; it must not throw.
+   */
+  sent?(actor: string, result: 'accepted' | 'full' | 'closed'): void;
+  /**
+   * A hint for runtimes with an envelope-free tell path: `false` says this middleware's `send`
+   * would pass the tell to `actor` on unchanged, so when every `send` middleware says so the
+   * runtime may skip building an envelope and running the chain. Asked at most once per tell,
+   * right before `send` would run; `send` may still be called for that tell (another
+   * middleware wanted it, or the runtime does not ask) and must then pass it on unchanged too.
+   * Without it, `send` sees every tell.
+   */
+  intercepts?(actor: string): boolean;
+}
+
+/** The observer of {@link Middleware.sent}: what the runtime calls after every tell. */
+export type SentObserver = (actor: string, result: 'accepted' | 'full' | 'closed') => void;
+
+/**
+ * The `sent` hooks of `list` as one function, outermost first, or undefined when none has one.
+ * {@link compose} calls it after a `send` chain; a runtime that skips the chain calls it itself.
+ */
+export function observeSent(list: readonly Middleware[]): SentObserver | undefined {
+  const observers = list.filter((m) => typeof m.sent === 'function');
+  if (observers.length === 0) return undefined;
+  if (observers.length === 1) {
+    const m = observers[0] as Middleware;
+    return (actor, result) => (m.sent as SentObserver).call(m, actor, result);
+  }
+  return (actor, result) => {
+    for (const m of observers) (m.sent as SentObserver).call(m, actor, result);
+  };
+}
+
+/**
+ * Whether a tell to `actor` may skip the `send` chain of `list` (see {@link Middleware.intercepts}):
+ * a function asking every `send` middleware once, or undefined when one has no `intercepts`
+ * (then every tell needs the chain). With no `send` middleware at all it always says true.
+ */
+export function sendBypass(list: readonly Middleware[]): ((actor: string) => boolean) | undefined {
+  const senders = list.filter((m) => typeof m.send === 'function');
+  if (senders.some((m) => typeof m.intercepts !== 'function')) return undefined;
+  if (senders.length === 0) return () => true;
+  if (senders.length === 1) {
+    const m = senders[0] as Middleware;
+    return (actor) => !(m.intercepts as (a: string) => boolean).call(m, actor);
+  }
+  return (actor) => {
+    let bypass = true;
+    // Every one is asked (each may keep its decision for the send that follows).
+    for (const m of senders) if ((m.intercepts as (a: string) => boolean).call(m, actor)) bypass = false;
+    return bypass;
+  };
 }
 
 /**
  * Composes middleware hooks around a final step, outermost first.
  * `compose(list, 'receive', final)(env)` runs `list[0].receive(env, → list[1].receive(…, → final))`.
+ * A `send` chain then reports its result to the `sent` observers ({@link observeSent}).
  */
 export function compose<K extends 'send' | 'receive' | 'ask', R>(
   list: readonly Middleware[],
@@ -37,5 +95,12 @@ export function compose<K extends 'send' | 'receive' | 'ask', R>(
     const inner = next;
     next = (env) => fn.call(m, env, inner);
   }
-  return next;
+  const observe = hook === 'send' ? observeSent(list) : undefined;
+  if (observe === undefined) return next;
+  const chain = next as unknown as Next<'accepted' | 'full' | 'closed'>;
+  return ((env: Envelope) => {
+    const r = chain(env);
+    observe(env.to.actor, r);
+    return r;
+  }) as unknown as Next<R>;
 }

@@ -12,7 +12,7 @@ export type { TracingOptions } from './tracing-middleware.js';
 export { SEMCONV, MESSAGING_SYSTEM } from './semconv.js';
 export { parseTraceparent, formatTraceparent } from './trace-context.js';
 export type { TraceParent } from './trace-context.js';
-export { createMetricsMiddleware, MESSAGE_METRICS } from './message-metrics.js';
+export { createMetricsMiddleware, MESSAGE_METRICS, DEFAULT_TIME_EVERY } from './message-metrics.js';
 export type { MessageMetricsOptions } from './message-metrics.js';
 export { createCommandMetrics } from './command-metrics.js';
 export type { CommandMetrics, CommandMetricsOptions } from './command-metrics.js';

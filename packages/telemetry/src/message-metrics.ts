@@ -1,4 +1,4 @@
-import { ShnError, isShnError, isThenable, systemClock } from '@shn/core';
+import { ShnError, checkInt, isShnError, isThenable, systemClock } from '@shn/core';
 import type { Clock, Envelope, Middleware, Next } from '@shn/core';
 import type { Registry } from 'prom-client';
 import { KindCache } from './actor-kind-of.js';
@@ -21,12 +21,16 @@ export interface MessageMetricsOptions {
   /** Time source for processing and ask durations (default systemClock). */
   readonly clock?: Clock;
   /**
-   * Time one received message in `timeEvery` per kind (default 1: every message, exact
-   * histograms). Timing is the costliest part (two clock reads per message); with N > 1 the
-   * processing histogram's `_count` is about received / N while the counters stay exact.
+   * Time one received message in `timeEvery` per kind and thread: the 1st, the N+1st, the
+   * 2N+1st, … (default {@link DEFAULT_TIME_EVERY}, 16; 1 times every message). The two clock
+   * reads are the costliest part of the metrics; counters stay exact either way, and the
+   * processing histogram's `_count` is exactly `ceil(received / timeEvery)` per kind and thread.
    */
   readonly timeEvery?: number;
 }
+
+/** Default {@link MessageMetricsOptions.timeEvery}: one received message in 16 is timed. */
+export const DEFAULT_TIME_EVERY = 16;
 
 /** The metric names this middleware registers. */
 export const MESSAGE_METRICS = Object.freeze({
@@ -63,11 +67,13 @@ function errorCode(e: unknown): string {
  * Message metrics as core middleware, counted in plain per-kind cells of this thread's registry
  * (no label hashing, no message between threads):
  *
- * - `shn_messages_sent_total{kind,operation}`: tells and asks this thread sent, by destination kind;
+ * - `shn_messages_sent_total{kind,operation}`: tells and asks this thread sent, by destination kind
+ *   (tells through the `sent` observer hook, so the runtime keeps its envelope-free tell path);
  * - `shn_messages_refused_total{kind,reason}`: tells refused (`full`, `closed`) or asks that failed to send;
  * - `shn_messages_received_total{kind}` and `shn_messages_failed_total{kind,code}`: deliveries to
  *   this thread's actors, and those whose `receive` threw or rejected (code: the ShnError code);
- * - `shn_message_processing_seconds{kind}`: time in `receive` (until its promise settles);
+ * - `shn_message_processing_seconds{kind}`: time in `receive` (until its promise settles), for 1
+ *   message in `timeEvery` (16) per kind;
  * - `shn_ask_duration_seconds{kind}` and `shn_ask_timeouts_total{kind}`: round trips from this thread.
  *
  * The main thread's merge adds the `shard` label.
@@ -77,10 +83,8 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
   if (typeof options !== 'object' || options === null || typeof options.registry?.registerMetric !== 'function') {
     throw new ShnError('INVALID_ARGUMENT', 'metrics options need { registry } (a prom-client Registry)');
   }
-  const { registry, maxKinds = 128, ignoreKinds = ['shn.telemetry'], clock = systemClock, timeEvery = 1 } = options;
-  if (!Number.isInteger(timeEvery) || timeEvery < 1 || timeEvery > 1_000_000) {
-    throw new ShnError('INVALID_ARGUMENT', `metrics: timeEvery must be an integer in [1, 1000000], got ${String(timeEvery)}`);
-  }
+  const { registry, maxKinds = 128, ignoreKinds = ['shn.telemetry'], clock = systemClock, timeEvery = DEFAULT_TIME_EVERY } = options;
+  checkInt('metrics: timeEvery', timeEvery, 1, 1_000_000);
   const buckets = checkBuckets(options.buckets ?? DEFAULT_SECONDS_BUCKETS, 'metrics');
   if (!Number.isInteger(maxKinds) || maxKinds < 1 || maxKinds > 10_000) {
     throw new ShnError('INVALID_ARGUMENT', `metrics: maxKinds must be an integer in [1, 10000], got ${String(maxKinds)}`);
@@ -94,7 +98,7 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
   const refused = new HotCounter(registry, MESSAGE_METRICS.refused, 'Messages that could not be sent: mailbox full, runtime closed, or the ask failed before it was sent.', ['kind', 'reason'], maxKinds * 4);
   const received = new HotCounter(registry, MESSAGE_METRICS.received, 'Messages delivered to actors of this shard, by actor kind.', ['kind'], maxKinds);
   const failed = new HotCounter(registry, MESSAGE_METRICS.failed, 'Messages whose receive threw or rejected, by actor kind and ShnError code.', ['kind', 'code'], maxKinds * 8);
-  const processing = new HotHistogram(registry, MESSAGE_METRICS.processing, 'Time an actor spent handling one message (until its promise settled), seconds.', ['kind'], buckets, maxKinds);
+  const processing = new HotHistogram(registry, MESSAGE_METRICS.processing, `Time an actor spent handling one message (until its promise settled), seconds; sampled: 1 message in ${timeEvery} per kind is timed (_count = ceil(received / ${timeEvery})).`, ['kind'], buckets, maxKinds);
   const askDuration = new HotHistogram(registry, MESSAGE_METRICS.ask, 'Ask round-trip time from this thread, until the reply or error arrived, seconds.', ['kind'], buckets, maxKinds);
   const askTimeouts = new HotCounter(registry, MESSAGE_METRICS.askTimeouts, 'Asks from this thread that got no reply in time (TIMEOUT or DEADLINE_EXCEEDED).', ['kind'], maxKinds);
 
@@ -137,14 +141,13 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
   return {
     name: 'shn.telemetry.metrics',
 
-    send(env: Envelope, next: Next<'accepted' | 'full' | 'closed'>): 'accepted' | 'full' | 'closed' {
-      const c = cellsOf(env.to.actor);
-      if (c === null) return next(env);
-      const r = next(env);
+    // Tells are observed, not intercepted: the runtime keeps its envelope-free path for them.
+    sent(actor: string, r: 'accepted' | 'full' | 'closed'): void {
+      const c = cellsOf(actor);
+      if (c === null) return;
       if (r === 'accepted') c.tell.value++;
       else if (r === 'full') c.full.value++;
       else c.closed.value++;
-      return r;
     },
 
     ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {

@@ -71,11 +71,58 @@ describe('tracing middleware, unit', () => {
   });
 });
 
+describe('tracing middleware, intercepts', () => {
+  beforeAll(() => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  });
+  afterAll(() => context.disable());
+
+  it('says no to the tells the roots sampler skips, draws once per tell, and send keeps the decision', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const draws = [0.5, 0.001, 0.7, 0.002];
+    let drawn = 0;
+    const mw = createTracingMiddleware({ tracerProvider: provider, roots: 0.01, rng: { next: () => draws[drawn++ % draws.length] as number, int: () => 0 } });
+    const seen: Envelope[] = [];
+    const send = compose([mw], 'send', (e) => {
+      seen.push(e);
+      return 'accepted' as const;
+    });
+    const wants = [0, 1, 2, 3].map((i) => {
+      const e = env(`kv/${i}`);
+      const w = mw.intercepts?.(e.to.actor) ?? true;
+      // A runtime runs send only when some middleware wanted the tell; here always (another one did).
+      send(e);
+      return w;
+    });
+    expect(wants).toEqual([false, true, false, true]);
+    expect(drawn).toBe(4);
+    expect(seen.map((e) => e.headers['traceparent'] !== undefined)).toEqual([false, true, false, true]);
+    expect(exporter.getFinishedSpans().map((s) => s.attributes['shn.actor'])).toEqual(['kv/1', 'kv/3']);
+    // Inside an active trace every tell is wanted (to carry the header), without a draw.
+    const parent = provider.getTracer('t').startSpan('parent');
+    expect(context.with(trace.setSpan(ROOT_CONTEXT, parent), () => mw.intercepts?.('kv/9'))).toBe(true);
+    parent.end();
+    expect(drawn).toBe(4);
+    expect(mw.intercepts?.('shn.telemetry/0')).toBe(false);
+    expect(drawn).toBe(4);
+    // A decision the runtime never used (its tell took the envelope-free path) is forgotten by sent:
+    // a later send to the same actor from inside a trace is still traced.
+    expect(mw.intercepts?.('kv/7')).toBe(false);
+    mw.sent?.('kv/7', 'accepted');
+    drawn = 1; // the next draw would start a root: it must not be needed
+    const inner = provider.getTracer('t').startSpan('inner');
+    context.with(trace.setSpan(ROOT_CONTEXT, inner), () => send(env('kv/7')));
+    inner.end();
+    expect(seen.at(-1)?.headers['traceparent']).toContain(inner.spanContext().traceId);
+  });
+});
+
 describe('metrics middleware, unit', () => {
   it('counts refusals, ask timeouts and failures with their codes', async () => {
     const registry = new Registry();
     let now = 0;
-    const mw = createMetricsMiddleware({ registry, clock: { now: () => now, monotonic: () => now } });
+    const mw = createMetricsMiddleware({ registry, timeEvery: 1, clock: { now: () => now, monotonic: () => now } });
     const send = compose([mw], 'send', () => 'full' as const);
     send(env('kv/1'));
     const ask = compose([mw], 'ask', () => {
@@ -105,18 +152,52 @@ describe('metrics middleware, unit', () => {
 });
 
 describe('metrics middleware, timeEvery', () => {
-  it('times one message in N per kind and still counts every message', async () => {
+  it('times one message in N per kind (the 1st, N+1st, …) and still counts every message', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 40 }), async (every, n) => {
+      fc.asyncProperty(fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), async (every, n, k) => {
         const registry = new Registry();
-        const mw = createMetricsMiddleware({ registry, timeEvery: every, clock: { now: () => 0, monotonic: () => 0 } });
+        const mw = createMetricsMiddleware({ registry, ...(every === undefined ? {} : { timeEvery: every }), clock: { now: () => 0, monotonic: () => 0 } });
         const receive = compose([mw], 'receive', () => 1);
-        for (let i = 0; i < n; i++) receive(env('kv/1'));
+        const send = compose([mw], 'send', () => 'accepted' as const);
+        for (let i = 0; i < n; i++) receive(env(`kv/${i}`));
+        for (let i = 0; i < k; i++) receive(env('other/1'));
+        for (let i = 0; i < k; i++) send(env(`kv/${i}`));
         const m = parsePrometheus(await registry.metrics());
+        const per = every ?? 16; // the default
         expect(sampleValue(m, 'shn_messages_received_total', { kind: 'kv' }) ?? 0).toBe(n);
-        expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'kv' }) ?? 0).toBe(Math.ceil(n / every));
+        expect(sampleValue(m, 'shn_messages_received_total', { kind: 'other' }) ?? 0).toBe(k);
+        expect(sampleValue(m, 'shn_messages_sent_total', { kind: 'kv', operation: 'tell' }) ?? 0).toBe(k);
+        expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'kv' }) ?? 0).toBe(Math.ceil(n / per));
+        expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'other' }) ?? 0).toBe(Math.ceil(k / per));
+        expect(sampleValue(m, 'shn_message_processing_seconds_bucket', { kind: 'kv', le: '+Inf' }) ?? 0).toBe(Math.ceil(n / per));
       }),
     );
-    expect(() => createMetricsMiddleware({ registry: new Registry(), timeEvery: 0 })).toThrow(/timeEvery/);
+  });
+
+  it('the default times 1 in 16: 40 messages give exactly 3 observations; timeEvery 1 gives 40', async () => {
+    for (const [options, count] of [[{}, 3], [{ timeEvery: 1 }, 40]] as const) {
+      const registry = new Registry();
+      const receive = compose([createMetricsMiddleware({ registry, ...options })], 'receive', () => undefined);
+      for (let i = 0; i < 40; i++) receive(env('kv/1'));
+      const m = parsePrometheus(await registry.metrics());
+      expect(sampleValue(m, 'shn_messages_received_total', { kind: 'kv' })).toBe(40);
+      expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'kv' })).toBe(count);
+    }
+    const registry = new Registry();
+    createMetricsMiddleware({ registry });
+    expect(await registry.metrics()).toMatch(/# HELP shn_message_processing_seconds .*sampled: 1 message in 16/);
+  });
+
+  it('a bad timeEvery is a typed INVALID_ARGUMENT error', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, 1_000_001, '16', null]) {
+      let error: unknown;
+      try {
+        createMetricsMiddleware({ registry: new Registry(), timeEvery: bad as never });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ShnError);
+      expect(error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/timeEvery/) as unknown });
+    }
   });
 });

@@ -7,6 +7,8 @@ import { HeaderedEnvelope } from './headered-envelope.js';
 import { MESSAGING_SYSTEM, SEMCONV } from './semconv.js';
 import { formatTrustedTraceparent, parseTraceparent } from './trace-context.js';
 
+if (HEADERS.traceparent !== 'traceparent') throw new ShnError('INTERNAL', 'core HEADERS.traceparent is not "traceparent"');
+
 /** The instrumentation scope name of every shn span. */
 export const TRACER_NAME = '@shn/telemetry';
 
@@ -124,16 +126,39 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     if (n !== undefined && Number.isInteger(n) && n > 1) span.setAttribute(SEMCONV.batchCount, n);
   };
 
+  // What a tell or ask needs: nothing (no trace, or a root the head sampler skipped), a root
+  // span, or the active span's context (a child span if sampled, else its header only).
+  const NONE = 0;
+  const ROOT = 1;
+  const CHILD = 2;
+  type Decision = typeof NONE | typeof ROOT | typeof CHILD;
+  const decide = (): Decision => {
+    const parentSpan = trace.getSpan(context.active());
+    if (parentSpan === undefined) return rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio) ? NONE : ROOT;
+    return parentSpan.spanContext().traceId === INVALID_TRACEID ? NONE : CHILD;
+  };
+  // The decision `intercepts` took for the tell that follows it (one random draw per root, never two).
+  let pendingActor: string | undefined;
+  let pendingDecision: Decision = NONE;
+  let lastKind = '';
+  let lastIgnored = ignored.has('');
+  const isIgnored = (kind: string): boolean => {
+    if (kind !== lastKind) {
+      lastKind = kind;
+      lastIgnored = ignored.has(kind);
+    }
+    return lastIgnored;
+  };
+
   /** Starts a producer span for `env`, or returns the unsampled parent's context to propagate as is. */
-  const produce = (env: Envelope, kind: string, operation: 'send' | 'ask'): Span | SpanContext | undefined => {
+  const produce = (env: Envelope, kind: string, operation: 'send' | 'ask', decision: Decision): Span | SpanContext | undefined => {
+    if (decision === NONE) return undefined;
     const active = context.active();
-    const parentSpan = trace.getSpan(active);
-    if (parentSpan === undefined) {
-      if (rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio)) return undefined;
-    } else {
-      const parent = parentSpan.spanContext();
+    if (decision === CHILD) {
+      const parent = trace.getSpan(active)?.spanContext();
+      if (parent === undefined) return undefined; // a stale decision (its tell never reached send): the span is gone
       // Unsampled upstream: propagate the decision as a header, create nothing.
-      if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) return parent.traceId === INVALID_TRACEID ? undefined : parent;
+      if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) return parent;
     }
     const attributes: Attributes = {
       [SEMCONV.system]: MESSAGING_SYSTEM,
@@ -152,10 +177,30 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
   return {
     name: 'shn.telemetry.tracing',
 
+    // Tells outside any trace that the head sampler skips need no envelope: say so to the runtime.
+    intercepts(actor: string): boolean {
+      const decision = isIgnored(kinds.of(actor)) ? NONE : decide();
+      // Kept for this tell's send, if it runs (another middleware may want the envelope); `sent` forgets it.
+      pendingActor = actor;
+      pendingDecision = decision;
+      return decision !== NONE;
+    },
+
+    sent(): void {
+      pendingActor = undefined;
+    },
+
     send(env: Envelope, next: Next<'accepted' | 'full' | 'closed'>): 'accepted' | 'full' | 'closed' {
-      const kind = kinds.of(env.to.actor);
-      if (ignored.has(kind)) return next(env);
-      const made = produce(env, kind, 'send');
+      const actor = env.to.actor;
+      let decision: Decision;
+      if (pendingActor === actor) {
+        decision = pendingDecision;
+        pendingActor = undefined;
+      } else {
+        decision = isIgnored(kinds.of(actor)) ? NONE : decide();
+      }
+      if (decision === NONE) return next(env);
+      const made = produce(env, kinds.of(actor), 'send', decision);
       if (made === undefined) return next(env);
       if (!isSpan(made)) return next(withTrace(env, made));
       try {
@@ -175,8 +220,8 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
 
     ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {
       const kind = kinds.of(env.to.actor);
-      if (ignored.has(kind)) return next(env);
-      const made = produce(env, kind, 'ask');
+      if (isIgnored(kind)) return next(env);
+      const made = produce(env, kind, 'ask', decide());
       if (made === undefined) return next(env);
       if (!isSpan(made)) return next(withTrace(env, made));
       let p: Promise<unknown>;
@@ -205,8 +250,9 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
 
     receive(env: Envelope, next: Next<unknown>): unknown {
       const kind = kinds.of(env.to.actor);
-      if (ignored.has(kind)) return next(env);
-      const header = env.headers[HEADERS.traceparent];
+      if (isIgnored(kind)) return next(env);
+      // A named load (inline-cached) rather than a keyed one: every received message pays it.
+      const header = env.headers.traceparent;
       if (header === undefined) return next(env);
       const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
       if (remote === undefined) return next(env);

@@ -1,4 +1,4 @@
-import { ShnError, actorName, assertActorId, compose, systemClock, systemTimer, toShnError } from '@shn/core';
+import { ShnError, actorName, assertActorId, compose, observeSent, sendBypass, systemClock, systemTimer, toShnError } from '@shn/core';
 import type {
   ActorRef,
   MessageType,
@@ -11,6 +11,7 @@ import type {
   Next,
   Router,
   SendOptions,
+  SentObserver,
   ShardLoad,
   Timer,
   TimerHandle,
@@ -119,6 +120,10 @@ export class Messenger {
   readonly #isClosed: () => boolean;
   readonly #isShardDown: (shard: number) => boolean;
   readonly #sendChain: Next<'accepted' | 'full' | 'closed'>;
+  /** The middleware's `sent` observers, called by the envelope-free tell path (the chain calls them itself). */
+  readonly #sentObserver: SentObserver | undefined;
+  /** Whether a tell may skip the send chain (every send middleware's `intercepts` said no); undefined: never. */
+  readonly #sendBypass: ((actor: string) => boolean) | undefined;
   readonly #askChain: Next<Promise<unknown>>;
   readonly #hasSendMw: boolean;
   readonly #hasAskMw: boolean;
@@ -151,6 +156,8 @@ export class Messenger {
     this.#isClosed = o.isClosed ?? (() => false);
     this.#isShardDown = o.isShardDown ?? (() => false);
     this.#hasSendMw = o.middleware.some((m) => m.send);
+    this.#sentObserver = observeSent(o.middleware);
+    this.#sendBypass = sendBypass(o.middleware);
     this.#hasAskMw = o.middleware.some((m) => m.ask);
     this.#kinds = o.kinds;
     this.#schemas = o.schemas;
@@ -353,7 +360,7 @@ export class Messenger {
     checkType(type);
     const env = this.#envelope(to, type, body, options, from, undefined);
     try {
-      return this.#hasSendMw ? this.#sendChain(env) : this.#dispatchTell(env);
+      return this.#hasSendMw || this.#sentObserver !== undefined ? this.#sendChain(env) : this.#dispatchTell(env);
     } catch (e) {
       const err = toShnError(e, 'INVALID_ARGUMENT');
       if (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'ENCODE_FAILED') this.#lost(to, type, undefined, err);
@@ -362,12 +369,13 @@ export class Messenger {
   }
 
   /**
-   * {@link tell} to `actor` on `shard` (both already validated). With no send middleware and a
-   * target on another thread, the frame is filled and encoded directly: no Address and no
-   * envelope object per message.
+   * {@link tell} to `actor` on `shard` (both already validated). With a target on another thread
+   * and no send middleware that wants this tell (none, or all of them said no through
+   * `intercepts`), the frame is filled and encoded directly: no Address and no envelope object
+   * per message; the `sent` observers still see it.
    */
   tellTo(shard: number, actor: string, type: string, body: unknown, options: SendOptions | undefined): 'accepted' | 'full' | 'closed' {
-    if (this.#hasSendMw || (this.#local !== undefined && shard === this.#mesh.self - 1)) {
+    if ((this.#local !== undefined && shard === this.#mesh.self - 1) || (this.#hasSendMw && (this.#sendBypass === undefined || !this.#sendBypass(actor)))) {
       return this.tell({ node: this.node, shard, actor }, type, body, options);
     }
     if (this.#isClosed() || this.#isShardDown(shard)) return 'closed';
@@ -391,13 +399,16 @@ export class Messenger {
     f.body = body;
     f.schema = this.#schema;
     this.#schema = undefined;
+    let r: 'accepted' | 'full';
     try {
-      return this.#sendFrame(shard + 1) ? 'accepted' : 'full';
+      r = this.#sendFrame(shard + 1) ? 'accepted' : 'full';
     } catch (e) {
       const err = toShnError(e, 'INVALID_ARGUMENT');
       if (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'ENCODE_FAILED') this.#lost({ node: this.node, shard, actor }, type, undefined, err);
       throw err;
     }
+    if (this.#sentObserver !== undefined) this.#sentObserver(actor, r);
+    return r;
   }
 
   /** Request/reply to `to`; see {@link ActorRef.ask}. */
