@@ -249,11 +249,12 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     },
 
     receive(env: Envelope, next: Next<unknown>): unknown {
-      const kind = kinds.of(env.to.actor);
-      if (isIgnored(kind)) return next(env);
-      // A named load (inline-cached) rather than a keyed one: every received message pays it.
+      // The header first: most messages carry none, and then nothing else is looked up. A named
+      // load (inline-cached) rather than a keyed one: every received message pays it.
       const header = env.headers.traceparent;
       if (header === undefined) return next(env);
+      const kind = kinds.of(env.to.actor);
+      if (isIgnored(kind)) return next(env);
       const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
       if (remote === undefined) return next(env);
       const parent = remote.ctx;
