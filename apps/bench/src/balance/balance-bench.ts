@@ -1,6 +1,8 @@
 import { seededRng } from '@shn/core';
 import type { Router } from '@shn/core';
 import { joinShortestQueue, leastLoaded, powerOfTwoChoices, roundRobin } from '@shn/scheduler';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { ResultBuilder } from '../harness/result-builder.js';
 import { simulateDispatch } from './dispatch-sim.js';
 import type { DispatchScenario, LoadView } from './dispatch-sim.js';
@@ -152,6 +154,16 @@ export async function runBalanceBench(options: BalanceBenchOptions): Promise<Res
   return result;
 }
 
+/** Microseconds some runnable task waited for a CPU since boot (Linux PSI), or undefined where unreadable. */
+function cpuStallMicros(): number | undefined {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m === null ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 function addRunFigures(result: ResultBuilder, id: string, label: string, tag: string, runs: readonly RealRunSummary[], note: string): void {
   result.addFigure(`${id}.p50`, label, `p50 latency, ${tag}`, 'ms', runs.map((r) => r.p50Ms));
   result.addFigure(`${id}.p99`, label, `p99 latency, ${tag}`, 'ms', runs.map((r) => r.p99Ms));
@@ -164,6 +176,9 @@ function addRunFigures(result: ResultBuilder, id: string, label: string, tag: st
  */
 async function runRealRuntimePart(result: ResultBuilder, quick: boolean, repeats: number, runMs: number): Promise<void> {
   const seeds = Array.from({ length: repeats }, (_, i) => 1 + i);
+  const load1 = os.loadavg()[0] ?? 0;
+  const stall0 = cpuStallMicros();
+  const wall0 = performance.now();
   const rt = await startBalanceRuntime(REAL_SHARDS, false);
   let capacity: number;
   const dispatchRuns = new Map<string, RealRunSummary[]>(REAL_CONTENDERS.map((c) => [c.id, []]));
@@ -179,7 +194,7 @@ async function runRealRuntimePart(result: ResultBuilder, quick: boolean, repeats
   } finally {
     await rt.close();
   }
-  const tag = `real runtime, ${REAL_SHARDS} shards at ${REAL_DISPATCH_LOAD * 100}% of capacity`;
+  const tag = `real runtime, ${REAL_SHARDS} shards at ${Math.round(REAL_DISPATCH_LOAD * 100)}% of capacity`;
   for (const c of REAL_CONTENDERS) {
     const runs = dispatchRuns.get(c.id) as RealRunSummary[];
     addRunFigures(result, `rt.${c.id}`, c.label, tag, runs, `${runs[0]?.requests ?? 0} requests per run; per shard ${runs[0]?.perShard.join('/') ?? ''}; dispatcher late p99 ${Math.max(...runs.map((r) => r.lateP99Ms)).toFixed(1)} ms (worst run)`);
@@ -210,13 +225,18 @@ async function runRealRuntimePart(result: ResultBuilder, quick: boolean, repeats
   result.addRatio('rt.steal.p99', `real runtime: p99 no stealing / work stealing, shard 0 at ${hot}x`, 'rt.nosteal.p99', 'rt.steal.p99', { op: '>=', value: 1 });
   result.addRatio('rt.steal.p50', `real runtime: p50 no stealing / work stealing, shard 0 at ${hot}x`, 'rt.nosteal.p50', 'rt.steal.p50');
   result.addRatio('rt.steal.tput', `real runtime: throughput work stealing / no stealing, shard 0 at ${hot}x`, 'rt.steal.tput', 'rt.nosteal.tput');
+  const stall1 = cpuStallMicros();
+  const stalled = stall0 === undefined || stall1 === undefined ? 'unknown' : `${(((stall1 - stall0) / 1000 / (performance.now() - wall0)) * 100).toFixed(0)}%`;
+  result.note(
+    `Machine load around the real-runtime part: 1-min load average ${load1.toFixed(2)} at its start; CPU pressure (Linux PSI "some": share of wall time in which a runnable thread waited for a CPU, this bench's own 3 threads included) ${stalled}. Other work on the machine inflates every rt.* latency; compare balancers within one run.`,
+  );
   result.note(
     `Real runtime (figures rt.*): ${REAL_SHARDS} shard threads of @shn/core-mailbox (createRuntime defaults) and the dispatcher on the main thread, on a 2-core machine: 3 threads on 2 cores, so the dispatcher competes with busy shards for CPU (its lateness is in the throughput notes; latency counts from the planned arrival, so its stalls are included, not hidden). With 2 shards power of two choices always compares both shards, i.e. it is JSQ with a different tie-break; the difference between the two is noise here, not a property of P2C.`,
   );
   result.note(
-    `Real dispatch: open-loop Poisson arrivals at ${REAL_DISPATCH_LOAD * 100}% of the capacity measured in the same run; each request is an ask to the picked shard's per-shard svc actor, which busy-spins its service time (90% 0.5 ms, 10% 9.5 ms; mean 1.4 ms). P2C and JSQ see the dispatcher's own unanswered asks per shard (Envoy least-request); least loaded sees rt.gauges()[s].mailboxDepth (shared counters, no message; ring frames are released once per pass over a ring, so the gauge lags); round robin sees nothing. ${repeats} repeat(s) of ${runMs} ms each, same arrivals for every balancer within a repeat.`,
+    `Real dispatch: open-loop Poisson arrivals at ${Math.round(REAL_DISPATCH_LOAD * 100)}% of the capacity measured in the same run; each request is an ask to the picked shard's per-shard svc actor, which busy-spins its service time (90% 0.5 ms, 10% 9.5 ms; mean 1.4 ms). P2C and JSQ see the dispatcher's own unanswered asks per shard (Envoy least-request); least loaded sees rt.gauges()[s].mailboxDepth (shared counters, no message; ring frames are released once per pass over a ring, so the gauge lags); round robin sees nothing. ${repeats} repeat(s) of ${runMs} ms each, same arrivals for every balancer within a repeat.`,
   );
   result.note(
-    `Real stealing: a fresh runtime per run; ${REAL_HOT_SHARE * 100}% of arrivals told to shard 0's worker, the rest to shard 1's; ${REAL_OWNED_SHARE * 100}% of tasks owned by the actor of the shard they arrive at (never stealable); total ${REAL_STEAL_LOAD * 100}% of measured capacity. Each worker runs its WorkStealingQueue one task per event-loop turn (reading its rings in between); an idle worker asks the other for half its stealable queue with steal-request/steal-reply messages over the rings. Latency is from the planned arrival to the task's completion on its shard (shard clocks mapped to the main thread's by the fastest of 20 ping asks).`,
+    `Real stealing: a fresh runtime per run; ${Math.round(REAL_HOT_SHARE * 100)}% of arrivals told to shard 0's worker, the rest to shard 1's; ${Math.round(REAL_OWNED_SHARE * 100)}% of tasks owned by the actor of the shard they arrive at (never stealable); total ${Math.round(REAL_STEAL_LOAD * 100)}% of measured capacity. Each worker runs its WorkStealingQueue one task per event-loop turn (reading its rings in between); an idle worker asks the other for half its stealable queue with steal-request/steal-reply messages over the rings. Latency is from the planned arrival to the task's completion on its shard (shard clocks mapped to the main thread's by the fastest of 20 ping asks).`,
   );
 }
