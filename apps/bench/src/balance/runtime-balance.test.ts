@@ -1,8 +1,10 @@
 import { seededRng } from '@shn/core';
+import fc from 'fast-check';
 import { joinShortestQueue, roundRobin } from '@shn/scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '@shn/core-mailbox';
-import { measureCapacity, runDispatch, runStealing, startBalanceRuntime } from './runtime-balance.js';
+import { checkRunLogs, measureCapacity, runDispatch, runStealing, startBalanceRuntime } from './runtime-balance.js';
+import type { RunLogPage } from './runtime-system.js';
 import type { ServiceMix } from './service-times.js';
 
 // Shard threads load the built system module (dist/balance/runtime-system.js): turbo builds before testing.
@@ -48,5 +50,56 @@ describe('real-runtime work stealing (skewed stateless workload, steal messages 
     expect(r.moved).toBe(0);
     expect(r.perShard).toEqual([r.requests, 0]);
     expect(r.counters.requests).toBe(0);
+  });
+});
+
+describe('checkRunLogs (the exactly-once / owned-stays check of the stealing bench)', () => {
+  const page = (shard: number, ids: number[]): RunLogPage => ({ shard, ids, owners: ids.map(() => -1), doneAt: ids.map(() => 0), total: ids.length });
+  // A valid assignment: each task on its owner's shard if owned, else any shard; split into pages.
+  const valid = fc
+    .integer({ min: 1, max: 4 })
+    .chain((shards) =>
+      fc.array(fc.record({ target: fc.nat(shards - 1), owned: fc.boolean(), runOn: fc.nat(shards - 1) }), { minLength: 1, maxLength: 60 }).map((tasks) => ({ shards, tasks })),
+    );
+  const build = (shards: number, tasks: readonly { target: number; owned: boolean; runOn: number }[]) => {
+    const target = tasks.map((t) => t.target);
+    const owner = tasks.map((t) => (t.owned ? t.target : -1));
+    const ran = Array.from({ length: shards }, () => [] as number[]);
+    tasks.forEach((t, id) => (ran[t.owned ? t.target : t.runOn] as number[]).push(id));
+    return { target, owner, ran };
+  };
+  const logsOf = (ran: number[][]) => ran.map((ids, k) => [page(k, ids.slice(0, 5)), page(k, ids.slice(5))]);
+
+  it('accepts every valid run and counts what moved', () => {
+    fc.assert(
+      fc.property(valid, ({ shards, tasks }) => {
+        const { target, owner, ran } = build(shards, tasks);
+        const r = checkRunLogs(logsOf(ran), target, owner);
+        expect(r.perShard.reduce((a, b) => a + b, 0)).toBe(tasks.length);
+        expect(r.moved).toBe(tasks.filter((t) => !t.owned && t.runOn !== t.target).length);
+      }),
+    );
+  });
+
+  it('rejects a duplicate, a missing task and an owned task run elsewhere', () => {
+    fc.assert(
+      fc.property(valid, fc.nat(), ({ shards, tasks }, pick) => {
+        const { target, owner, ran } = build(shards, tasks);
+        const id = pick % tasks.length;
+        const where = ran.findIndex((ids) => ids.includes(id));
+        const dup = ran.map((ids) => [...ids]);
+        (dup[where] as number[]).push(id); // run twice on its own shard
+        expect(() => checkRunLogs(logsOf(dup), target, owner)).toThrow(/ran twice/);
+        const missing = ran.map((ids) => ids.filter((x) => x !== id));
+        expect(() => checkRunLogs(logsOf(missing), target, owner)).toThrow(/never ran/);
+        if (shards > 1) {
+          const ownedTarget = [...target];
+          const ownedOwner = [...owner];
+          ownedOwner[id] = (where + 1) % shards; // owned by another shard than the one it ran on
+          ownedTarget[id] = ownedOwner[id] as number;
+          expect(() => checkRunLogs(logsOf(ran), ownedTarget, ownedOwner)).toThrow(/owned task/);
+        }
+      }),
+    );
   });
 });

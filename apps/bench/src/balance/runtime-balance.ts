@@ -200,6 +200,37 @@ async function clockOffset(ref: RuntimeRef, pings = 20): Promise<{ offset: numbe
   return best;
 }
 
+/**
+ * Checks the shards' run logs (`logs[k]`: the pages read from shard k) against what was sent
+ * (`target[id]`: the shard task id was told to; `owner[id]`: its owning shard, or -1 if
+ * stateless): every task ran exactly once, on its owner's shard if it has one. Returns where each
+ * ran, the count per shard and how many ran away from their target. Throws ShnError
+ * `PROTOCOL_ERROR` naming the first violation (a page from the wrong shard, an unknown id, a task
+ * run twice or never, an owned task run elsewhere).
+ */
+export function checkRunLogs(logs: readonly (readonly RunLogPage[])[], target: ArrayLike<number>, owner: ArrayLike<number>): { ranOn: Int32Array; perShard: number[]; moved: number } {
+  const n = target.length;
+  const ranOn = new Int32Array(n).fill(-1);
+  const perShard = new Array<number>(logs.length).fill(0);
+  let moved = 0;
+  logs.forEach((pages, k) => {
+    for (const page of pages) {
+      if (page.shard !== k) throw new ShnError('PROTOCOL_ERROR', `worker on shard ${page.shard} answered for shard ${k}`);
+      for (const id of page.ids) {
+        if (!(Number.isInteger(id) && id >= 0 && id < n)) throw new ShnError('PROTOCOL_ERROR', `shard ${k} ran unknown task ${id}`);
+        if (ranOn[id] !== -1) throw new ShnError('PROTOCOL_ERROR', `task ${id} ran twice (shards ${ranOn[id]} and ${k})`);
+        ranOn[id] = k;
+        const own = owner[id] as number;
+        if (own !== -1 && own !== k) throw new ShnError('PROTOCOL_ERROR', `owned task ${id} of shard ${own} ran on shard ${k}`);
+        if (target[id] !== k) moved++;
+        perShard[k] = (perShard[k] as number) + 1;
+      }
+    }
+  });
+  for (let id = 0; id < n; id++) if (ranOn[id] === -1) throw new ShnError('PROTOCOL_ERROR', `task ${id} never ran`);
+  return { ranOn, perShard, moved };
+}
+
 async function readLog(ref: RuntimeRef): Promise<RunLogPage[]> {
   const pages: RunLogPage[] = [];
   for (let from = 0; ; ) {
@@ -251,23 +282,16 @@ export async function runStealing(s: RealStealingScenario): Promise<RealStealing
       if (performance.now() > deadline) throw new ShnError('TIMEOUT', `stealing run: ${stats.reduce((a, x) => a + x.ran, 0)} of ${n} tasks ran within ${DRAIN_TIMEOUT_MS} ms`);
       await new Promise<void>((r) => setTimeout(r, 10));
     }
-    const ranOn = new Int32Array(n).fill(-1);
+    const logs: RunLogPage[][] = [];
+    for (const ref of refs) logs.push(await readLog(ref));
+    const { perShard, moved } = checkRunLogs(logs, target, owner);
     const latencies = new Float64Array(n);
-    const perShard = new Array<number>(s.shards).fill(0);
     let lastDone = -Infinity;
-    let moved = 0;
     for (let k = 0; k < s.shards; k++) {
       const offset = (clocks[k] as { offset: number }).offset;
-      for (const page of await readLog(refs[k] as RuntimeRef)) {
-        if (page.shard !== k) throw new ShnError('PROTOCOL_ERROR', `worker on shard ${page.shard} answered for shard ${k}`);
+      for (const page of logs[k] as RunLogPage[]) {
         for (let j = 0; j < page.ids.length; j++) {
           const id = page.ids[j] as number;
-          if (!(id >= 0 && id < n)) throw new ShnError('PROTOCOL_ERROR', `shard ${k} ran unknown task ${id}`);
-          if (ranOn[id] !== -1) throw new ShnError('PROTOCOL_ERROR', `task ${id} ran twice (shards ${ranOn[id]} and ${k})`);
-          ranOn[id] = k;
-          if (owner[id] !== -1 && owner[id] !== k) throw new ShnError('PROTOCOL_ERROR', `owned task ${id} of shard ${owner[id]} ran on shard ${k}`);
-          if (target[id] !== k) moved++;
-          perShard[k] = (perShard[k] as number) + 1;
           // The shard's completion time on the main thread's absolute clock, then relative to its performance.now().
           const doneAbs = (page.doneAt[j] as number) - offset;
           latencies[id] = doneAbs - (plannedAbs[id] as number);
@@ -275,7 +299,6 @@ export async function runStealing(s: RealStealingScenario): Promise<RealStealing
         }
       }
     }
-    for (let id = 0; id < n; id++) if (ranOn[id] === -1) throw new ShnError('PROTOCOL_ERROR', `task ${id} never ran`);
     const counters: StealCounters = { requests: 0, stolen: 0, givenAway: 0, emptyReplies: 0, timedOut: 0 };
     for (const x of stats) for (const key of Object.keys(counters) as (keyof StealCounters)[]) counters[key] += x.counters[key];
     if (counters.stolen !== counters.givenAway) throw new ShnError('PROTOCOL_ERROR', `${counters.stolen} tasks stolen but ${counters.givenAway} given away`);
