@@ -1,14 +1,9 @@
 import { execFile } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kvShardOfKey } from '../kv/kv-router.js';
 import { requireDebianTool } from '../server/debian-tool.test-helper.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
-
-function keyOn(shard: number, shards: number, salt = 'k'): string {
-  for (let i = 0; i < 10_000; i++) if (kvShardOfKey(Buffer.from(`${salt}${i}`), shards) === shard) return `${salt}${i}`;
-  throw new Error(`no key on shard ${shard}`);
-}
+import { keyOn } from './otlp-receiver.test-helper.js';
 
 async function get(server: RunningServer, path: string): Promise<{ status: number; type: string; text: string }> {
   const res = await fetch(`http://127.0.0.1:${server.adminPort}${path}`);

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { kvShardOfKey } from '../kv/kv-router.js';
+import { startServer, type RunningServer } from '../server/start-server.js';
 
 /** An OTLP span as the OTLP/HTTP JSON encoding carries it (ids in hex). */
 export interface OtlpSpan {
@@ -16,9 +18,9 @@ function spansOf(body: unknown): OtlpSpan[] {
   return rs.flatMap((r) => (r.scopeSpans ?? []).flatMap((s) => s.spans ?? []));
 }
 
-/** The first key `k<i>` owned by `shard` of `shards`. */
-export function keyOn(shard: number, shards: number): string {
-  for (let i = 0; i < 10_000; i++) if (kvShardOfKey(Buffer.from(`k${i}`), shards) === shard) return `k${i}`;
+/** The first key `<salt><i>` owned by `shard` of `shards`. */
+export function keyOn(shard: number, shards: number, salt = 'k'): string {
+  for (let i = 0; i < 10_000; i++) if (kvShardOfKey(Buffer.from(`${salt}${i}`), shards) === shard) return `${salt}${i}`;
   throw new Error(`no key on shard ${shard}`);
 }
 
@@ -33,7 +35,7 @@ export interface OtlpReceiver {
 }
 
 /** Starts an {@link OtlpReceiver} on an ephemeral loopback port. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: OtlpSpan[] = [];
   let waiters: Array<() => void> = [];
   const server = createServer((req, res) => {
@@ -66,4 +68,30 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     until,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** shn-kv with `--telemetry tracing` exporting OTLP/HTTP to its own receiver (2 shards). */
+export async function startTracedKv(connections: 'gateway' | 'shard-owned'): Promise<{ otlp: OtlpReceiver; server: RunningServer }> {
+  const otlp = await startOtlpReceiver();
+  const server = await startServer({ port: 0, adminPort: 0, shards: 2, connections, params: { telemetry: 'tracing', traceExporter: `otlp:${otlp.url}` } });
+  return { otlp, server };
+}
+
+/**
+ * Sends one MSET with a key on each of the two shards, then waits until its trace holds at least
+ * `asks` `ask kv` spans and as many `process kv` spans; returns the MSET span and those spans.
+ */
+export async function msetTrace(port: number, otlp: OtlpReceiver, asks: number): Promise<{ root: OtlpSpan; asks: OtlpSpan[]; processed: OtlpSpan[] }> {
+  const redis = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
+  await redis.connect();
+  const reply = await redis.mset(keyOn(0, 2), '1', keyOn(1, 2), '2');
+  redis.disconnect();
+  if (reply !== 'OK') throw new Error(`MSET answered ${String(reply)}`);
+  let root: OtlpSpan | undefined;
+  const inTrace = (name: string) => otlp.received.filter((s) => s.traceId === root?.traceId && s.name === name);
+  await otlp.until(() => {
+    root = otlp.received.find((s) => s.name === 'MSET');
+    return root !== undefined && inTrace('process kv').length >= asks && inTrace('ask kv').length >= asks;
+  });
+  return { root: root as OtlpSpan, asks: inTrace('ask kv'), processed: inTrace('process kv') };
 }
