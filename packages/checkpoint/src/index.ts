@@ -33,7 +33,7 @@ export type { MigrationAction, MigrationMode, MigrationSourceOptions, MigrationW
 export { ConcurrencyError, MAX_EVENTS_PER_APPEND, assertStreamName } from './events/event-store.js';
 export type { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent, SubscribeOptions, Subscription } from './events/event-store.js';
 export { MemoryEventStore } from './events/memory-event-store.js';
-export type { EventStoreOptions } from './events/memory-event-store.js';
+export type { EventStoreOptions } from './events/event-store-base.js';
 export { SqliteEventStore } from './events/sqlite-event-store.js';
 export { PostgresEventStore } from './events/postgres-event-store.js';
 export type { PostgresEventStoreOptions } from './events/postgres-event-store.js';

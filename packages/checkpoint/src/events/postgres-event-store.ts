@@ -1,10 +1,9 @@
 import pg from 'pg';
-import { ShnError, isShnError, systemClock, systemTimer } from '@shn/core';
-import type { Clock, Timer } from '@shn/core';
-import { ConcurrencyError, assertStreamName, checkCount, expectedNumber, prepareAppend } from './event-store.js';
-import type { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent, SubscribeOptions, Subscription } from './event-store.js';
-import type { EventStoreOptions } from './memory-event-store.js';
-import { AppendSignal, pollSubscription } from './poll-subscription.js';
+import { ShnError, isShnError } from '@shn/core';
+import { ConcurrencyError, expectedNumber, prepareAppend } from './event-store.js';
+import type { AppendResult, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.js';
+import { EventStoreBase } from './event-store-base.js';
+import type { EventStoreOptions } from './event-store-base.js';
 
 /** Options of {@link PostgresEventStore.open}. */
 export interface PostgresEventStoreOptions extends EventStoreOptions {
@@ -39,10 +38,6 @@ function toEvent(r: Row): RecordedEvent {
   };
 }
 
-function failed(op: string, cause: unknown): ShnError {
-  return new ShnError('STORE_FAILED', `postgres event store ${op} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-}
-
 /**
  * An {@link EventStore} on PostgreSQL (node-postgres). An append is one transaction that takes a
  * transaction-scoped advisory lock of the store, checks the stream's version in `streams`, and inserts
@@ -51,26 +46,20 @@ function failed(op: string, cause: unknown): ShnError {
  * increasing order (a subscriber reading `position > p` never skips a late commit). A unique
  * (stream, version) index guards the check. Data and metadata are `json` (kept as written).
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore extends EventStoreBase {
   readonly #pool: pg.Pool;
   readonly #ownPool: boolean;
   readonly #schema: string;
   readonly #lockKey: number;
-  readonly #signal = new AppendSignal();
-  readonly #subs = new Set<Subscription>();
-  readonly #clock: Clock;
-  readonly #timer: Timer;
-  #closed = false;
 
   private constructor(pool: pg.Pool, own: boolean, schema: string, options: EventStoreOptions) {
+    super('postgres', options);
     this.#pool = pool;
     this.#ownPool = own;
     this.#schema = schema;
     let h = 0;
     for (const c of `shn-events:${schema}`) h = (Math.imul(h, 31) + (c.codePointAt(0) as number)) | 0;
     this.#lockKey = h;
-    this.#clock = options.clock ?? systemClock;
-    this.#timer = options.timer ?? systemTimer;
   }
 
   /**
@@ -94,7 +83,7 @@ export class PostgresEventStore implements EventStore {
         UNIQUE (stream, version))`);
     } catch (e) {
       if (own) await pool.end().catch(() => undefined);
-      throw failed('open', e);
+      throw store.failed('open', e);
     }
     return store;
   }
@@ -104,19 +93,15 @@ export class PostgresEventStore implements EventStore {
     return this.#schema;
   }
 
-  #open(): void {
-    if (this.#closed) throw new ShnError('RUNTIME_CLOSED', 'event store is closed');
-  }
-
   async append(stream: string, events: readonly NewEvent[], options: { readonly expectedVersion: ExpectedVersion }): Promise<AppendResult> {
-    this.#open();
+    this.assertOpen();
     const prepared = prepareAppend(stream, events, options?.expectedVersion);
     const s = this.#schema;
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
     } catch (e) {
-      throw failed('connect', e);
+      throw this.failed('connect', e);
     }
     try {
       await client.query('BEGIN');
@@ -128,7 +113,7 @@ export class PostgresEventStore implements EventStore {
       const next = actual + prepared.length;
       if (actual === 0) await client.query(`INSERT INTO ${s}.streams (stream, version) VALUES ($1, $2)`, [stream, next]);
       else await client.query(`UPDATE ${s}.streams SET version = $2 WHERE stream = $1`, [stream, next]);
-      const now = this.#clock.now();
+      const now = this.clock.now();
       const params: unknown[] = [];
       const tuples = prepared.map((p, i) => {
         const b = params.length;
@@ -141,64 +126,32 @@ export class PostgresEventStore implements EventStore {
       );
       await client.query('COMMIT');
       const written = res.rows.map(toEvent).sort((a, b) => a.position - b.position);
-      this.#signal.notify();
+      this.appended();
       const last = written[written.length - 1] as RecordedEvent;
       return { version: last.version, position: last.position, events: written };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (isShnError(e)) throw e;
       if ((e as { code?: string }).code === '23505') throw new ConcurrencyError(stream, options.expectedVersion, await this.streamVersion(stream));
-      throw failed('append', e);
+      throw this.failed('append', e);
     } finally {
       client.release();
     }
   }
 
-  async readStream(stream: string, options: { readonly fromVersion?: number; readonly maxCount?: number } = {}): Promise<RecordedEvent[]> {
-    this.#open();
-    assertStreamName(stream);
-    checkCount(options.fromVersion, 'fromVersion', 1);
-    checkCount(options.maxCount, 'maxCount', 1);
-    try {
-      const r = await this.#pool.query<Row>(`SELECT * FROM ${this.#schema}.events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`, [
-        stream,
-        options.fromVersion ?? 1,
-        options.maxCount ?? null,
-      ]);
-      return r.rows.map(toEvent);
-    } catch (e) {
-      throw failed('readStream', e);
-    }
+  protected async selectStream(stream: string, from: number, max: number | undefined): Promise<RecordedEvent[]> {
+    const r = await this.#pool.query<Row>(`SELECT * FROM ${this.#schema}.events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`, [stream, from, max ?? null]);
+    return r.rows.map(toEvent);
   }
 
-  async readAll(options: { readonly after?: number; readonly maxCount?: number } = {}): Promise<RecordedEvent[]> {
-    this.#open();
-    checkCount(options.after, 'after', 0);
-    checkCount(options.maxCount, 'maxCount', 1);
-    try {
-      const r = await this.#pool.query<Row>(`SELECT * FROM ${this.#schema}.events WHERE position > $1 ORDER BY position LIMIT $2`, [options.after ?? 0, options.maxCount ?? 1000]);
-      return r.rows.map(toEvent);
-    } catch (e) {
-      throw failed('readAll', e);
-    }
+  protected async selectAll(after: number, max: number): Promise<RecordedEvent[]> {
+    const r = await this.#pool.query<Row>(`SELECT * FROM ${this.#schema}.events WHERE position > $1 ORDER BY position LIMIT $2`, [after, max]);
+    return r.rows.map(toEvent);
   }
 
-  async streamVersion(stream: string): Promise<number> {
-    this.#open();
-    assertStreamName(stream);
-    try {
-      const r = await this.#pool.query<{ version: number }>(`SELECT version FROM ${this.#schema}.streams WHERE stream = $1`, [stream]);
-      return r.rows[0]?.version ?? 0;
-    } catch (e) {
-      throw failed('streamVersion', e);
-    }
-  }
-
-  subscribe(handler: (event: RecordedEvent) => void | Promise<void>, options?: SubscribeOptions): Subscription {
-    this.#open();
-    const sub = pollSubscription(this, this.#signal, handler, options, this.#timer);
-    this.#subs.add(sub);
-    return sub;
+  protected async selectVersion(stream: string): Promise<number> {
+    const r = await this.#pool.query<{ version: number }>(`SELECT version FROM ${this.#schema}.streams WHERE stream = $1`, [stream]);
+    return r.rows[0]?.version ?? 0;
   }
 
   /** Drops the schema with everything in it (tests, teardown). */
@@ -206,10 +159,7 @@ export class PostgresEventStore implements EventStore {
     await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.#schema} CASCADE`);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await Promise.all([...this.#subs].map((s) => s.close()));
-    this.#closed = true;
+  protected override async closeBackend(): Promise<void> {
     if (this.#ownPool) await this.#pool.end();
   }
 }

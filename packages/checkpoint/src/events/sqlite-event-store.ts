@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
-import { ShnError, isShnError, systemClock, systemTimer } from '@shn/core';
-import type { Clock, Timer } from '@shn/core';
-import { ConcurrencyError, assertStreamName, checkCount, expectedNumber, prepareAppend } from './event-store.js';
-import type { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent, SubscribeOptions, Subscription } from './event-store.js';
-import type { EventStoreOptions } from './memory-event-store.js';
-import { AppendSignal, pollSubscription } from './poll-subscription.js';
+import { isShnError } from '@shn/core';
+import { ConcurrencyError, expectedNumber, prepareAppend } from './event-store.js';
+import type { AppendResult, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.js';
+import { EventStoreBase } from './event-store-base.js';
+import type { EventStoreOptions } from './event-store-base.js';
 
 interface Row {
   position: number;
@@ -30,31 +29,21 @@ function toEvent(r: Row): RecordedEvent {
   };
 }
 
-function failed(op: string, cause: unknown): ShnError {
-  return new ShnError('STORE_FAILED', `sqlite event store ${op} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-}
-
 /**
  * An {@link EventStore} in SQLite (better-sqlite3, WAL). Each append is one `BEGIN IMMEDIATE`
  * transaction, so appenders in other connections or processes on the same file are serialised by
  * SQLite's write lock (busy timeout 5 s) and the version check cannot race. Positions are the rowid.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore extends EventStoreBase {
   readonly #db: Database.Database;
-  readonly #signal = new AppendSignal();
-  readonly #subs = new Set<Subscription>();
-  readonly #clock: Clock;
-  readonly #timer: Timer;
   readonly #appendTx: (stream: string, expected: ExpectedVersion, prepared: ReturnType<typeof prepareAppend>, now: number) => RecordedEvent[];
   readonly #version: Database.Statement;
   readonly #readStream: Database.Statement;
   readonly #readAll: Database.Statement;
-  #closed = false;
 
   /** @param file - a database file path, or `:memory:`. @throws ShnError `STORE_FAILED` if it cannot be opened. */
   constructor(file: string, options: EventStoreOptions = {}) {
-    this.#clock = options.clock ?? systemClock;
-    this.#timer = options.timer ?? systemTimer;
+    super('sqlite', options);
     try {
       this.#db = new Database(file);
       this.#db.pragma('journal_mode = WAL');
@@ -83,72 +72,41 @@ export class SqliteEventStore implements EventStore {
       });
       this.#appendTx = (stream, expected, prepared, now) => tx.immediate(stream, expected, prepared, now);
     } catch (e) {
-      throw failed('open', e);
+      throw this.failed('open', e);
     }
   }
 
-  #open(): void {
-    if (this.#closed) throw new ShnError('RUNTIME_CLOSED', 'event store is closed');
-  }
-
   async append(stream: string, events: readonly NewEvent[], options: { readonly expectedVersion: ExpectedVersion }): Promise<AppendResult> {
-    this.#open();
+    this.assertOpen();
     const prepared = prepareAppend(stream, events, options?.expectedVersion);
     let written: RecordedEvent[];
     try {
-      written = this.#appendTx(stream, options.expectedVersion, prepared, this.#clock.now());
+      written = this.#appendTx(stream, options.expectedVersion, prepared, this.clock.now());
     } catch (e) {
       if (isShnError(e)) throw e;
       if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new ConcurrencyError(stream, options.expectedVersion, await this.streamVersion(stream));
       }
-      throw failed('append', e);
+      throw this.failed('append', e);
     }
-    this.#signal.notify();
+    this.appended();
     const last = written[written.length - 1] as RecordedEvent;
     return { version: last.version, position: last.position, events: written };
   }
 
-  async readStream(stream: string, options: { readonly fromVersion?: number; readonly maxCount?: number } = {}): Promise<RecordedEvent[]> {
-    this.#open();
-    assertStreamName(stream);
-    checkCount(options.fromVersion, 'fromVersion', 1);
-    checkCount(options.maxCount, 'maxCount', 1);
-    try {
-      return (this.#readStream.all(stream, options.fromVersion ?? 1, options.maxCount ?? -1) as Row[]).map(toEvent);
-    } catch (e) {
-      throw failed('readStream', e);
-    }
+  protected selectStream(stream: string, from: number, max: number | undefined): RecordedEvent[] {
+    return (this.#readStream.all(stream, from, max ?? -1) as Row[]).map(toEvent);
   }
 
-  async readAll(options: { readonly after?: number; readonly maxCount?: number } = {}): Promise<RecordedEvent[]> {
-    this.#open();
-    checkCount(options.after, 'after', 0);
-    checkCount(options.maxCount, 'maxCount', 1);
-    try {
-      return (this.#readAll.all(options.after ?? 0, options.maxCount ?? 1000) as Row[]).map(toEvent);
-    } catch (e) {
-      throw failed('readAll', e);
-    }
+  protected selectAll(after: number, max: number): RecordedEvent[] {
+    return (this.#readAll.all(after, max) as Row[]).map(toEvent);
   }
 
-  async streamVersion(stream: string): Promise<number> {
-    this.#open();
-    assertStreamName(stream);
+  protected selectVersion(stream: string): number {
     return (this.#version.get(stream) as { v: number }).v;
   }
 
-  subscribe(handler: (event: RecordedEvent) => void | Promise<void>, options?: SubscribeOptions): Subscription {
-    this.#open();
-    const sub = pollSubscription(this, this.#signal, handler, options, this.#timer);
-    this.#subs.add(sub);
-    return sub;
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await Promise.all([...this.#subs].map((s) => s.close()));
-    this.#closed = true;
+  protected override closeBackend(): void {
     this.#db.close();
   }
 }
