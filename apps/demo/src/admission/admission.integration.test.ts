@@ -1,5 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -8,12 +7,12 @@ import { FakeClock } from '../kv/fake-clock.test-helper.js';
 import { LocalBackend } from '../kv/local-backend.js';
 import { encodeCommand } from '../resp/command-encoder.js';
 import { isErrorReply, type Reply } from '../resp/reply.js';
-import { reusePortSupport } from '../server/connection-mode.js';
 import { listenKv, type KvListener } from '../server/kv-server.js';
 import { RawClient } from '../server/raw-client.test-helper.js';
 import { ServerCounters } from '../server/server-counters.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
 import { createAdmission, type AdmissionConfig } from './admission-config.js';
+import { reusePortNodeOrSkip } from '../server/reuse-port-node.test-helper.js';
 
 const listeners: KvListener[] = [];
 const clients: RawClient[] = [];
@@ -147,28 +146,10 @@ describe('admission control (real sockets)', () => {
   });
 });
 
-/** A Node binary with reusePort (>= 22.12 / 23.1): this one, $NODE24, or /tmp/n24's. */
-function findNode(): string | undefined {
-  for (const c of [process.execPath, process.env['NODE24'], '/tmp/n24/node_modules/node/bin/node']) {
-    if (c === undefined || c === '' || !existsSync(c)) continue;
-    try {
-      if (reusePortSupport(execFileSync(c, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()).ok) return c;
-    } catch {
-      // not runnable; try the next
-    }
-  }
-  return undefined;
-}
-
 describe('admission control, shard-owned connections (Node >= 22.12)', () => {
   it('each shard admits its connections through their own token bucket: BUSY for the excess, nothing admitted lost', async (ctx) => {
-    const node = findNode();
-    if (node === undefined) {
-      const msg = 'no Node >= 22.12 binary found (this Node, $NODE24, /tmp/n24: mkdir -p /tmp/n24 && cd /tmp/n24 && npm i node@24)';
-      if (process.env['CI']) throw new Error(`${msg}; required under CI`);
-      ctx.skip(msg);
-      return;
-    }
+    const node = reusePortNodeOrSkip(ctx);
+    if (node === undefined) return;
     const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
     const args = [main, '--port', '0', '--admin-port', '0', '--shards', '2', '--connections', 'shard-owned', '--admission', '--admission-rate', '1', '--admission-burst', '10', '--admission-limit', 'aimd'];
     const port = await new Promise<number>((resolve, reject) => {

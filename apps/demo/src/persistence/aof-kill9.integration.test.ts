@@ -1,11 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reusePortSupport } from '../server/connection-mode.js';
+import { reusePortNodeOrSkip } from '../server/reuse-port-node.test-helper.js';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -15,19 +15,6 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** A Node with reusePort (shard-owned connections), if one is around: this one, $NODE24 or /tmp/n24. */
-function shardOwnedNode(): string | undefined {
-  for (const c of [process.execPath, process.env['NODE24'], '/tmp/n24/node_modules/node/bin/node']) {
-    if (c === undefined || c === '' || !existsSync(c)) continue;
-    try {
-      if (reusePortSupport(execFileSync(c, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()).ok) return c;
-    } catch {
-      // not runnable
-    }
-  }
-  return undefined;
-}
 
 /** Starts dist/main.js as a child process; resolves with it and its RESP port. */
 function startDemo(node: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
@@ -148,13 +135,8 @@ describe('append-only mode under kill -9 of the demo process (appendfsync always
   }, 60_000);
 
   it('loses no acknowledged write (shard-owned connections, Node >= 22.12)', async (ctx) => {
-    const node = shardOwnedNode();
-    if (node === undefined) {
-      const msg = 'no Node >= 22.12 binary found (this Node, $NODE24, /tmp/n24: mkdir -p /tmp/n24 && cd /tmp/n24 && npm i node@24)';
-      if (process.env['CI']) throw new Error(`${msg}; required under CI`);
-      ctx.skip(msg);
-      return;
-    }
+    const node = reusePortNodeOrSkip(ctx);
+    if (node === undefined) return;
     const dir = mkdtempSync(join(tmpdir(), 'shn-kv-aof-'));
     dirs.push(dir);
     const acked = await killDuringWrites(node, dir);

@@ -3,7 +3,7 @@
  * modes: gateway (this Node) and shard-owned (a Node >= 22.12, where every shard parses RESP and
  * so runs the ACL gate itself). SIGHUP reloads the TLS certificate.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -12,9 +12,9 @@ import { Redis } from 'ioredis';
 import { tlsClientOptions } from '@shn/security';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCommand } from '../resp/command-encoder.js';
-import { reusePortSupport } from '../server/connection-mode.js';
 import { RawClient } from '../server/raw-client.test-helper.js';
 import { hasOpenssl, makeTestPki, type TestPki } from './test-pki.test-helper.js';
+import { reusePortNodeOrSkip } from '../server/reuse-port-node.test-helper.js';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -23,19 +23,6 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGTERM');
   for (const p of pkis.splice(0)) p.cleanup();
 });
-
-/** A Node binary with reusePort (>= 22.12 / 23.1): this one, $NODE24, or /tmp/n24's. */
-function findReusePortNode(): string | undefined {
-  for (const c of [process.execPath, process.env['NODE24'], '/tmp/n24/node_modules/node/bin/node']) {
-    if (c === undefined || c === '' || !existsSync(c)) continue;
-    try {
-      if (reusePortSupport(execFileSync(c, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()).ok) return c;
-    } catch {
-      // not runnable; try the next
-    }
-  }
-  return undefined;
-}
 
 interface Demo {
   readonly port: number;
@@ -150,13 +137,8 @@ describe.skipIf(!hasOpenssl)('shn-kv --aclfile --tls-port (the program)', () => 
   });
 
   it('shard-owned mode: every shard runs the ACL gate; TLS with AUTH; SIGHUP reloads', async (ctx) => {
-    const node = findReusePortNode();
-    if (node === undefined) {
-      const msg = 'no Node >= 22.12 binary found (this Node, $NODE24, /tmp/n24: mkdir -p /tmp/n24 && cd /tmp/n24 && npm i node@24)';
-      if (process.env['CI']) throw new Error(`${msg}; required under CI`);
-      ctx.skip(msg);
-      return;
-    }
+    const node = reusePortNodeOrSkip(ctx);
+    if (node === undefined) return;
     await scenario(node, 'shard-owned');
   });
 });

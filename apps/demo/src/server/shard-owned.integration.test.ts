@@ -1,26 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reusePortSupport } from './connection-mode.js';
 import { startServer } from './start-server.js';
-
-/** A Node binary with reusePort (>= 22.12 / 23.1): this one, $NODE24, or the one `npm i node@24` puts in /tmp/n24. */
-function findNode(): string | undefined {
-  const candidates = [process.execPath, process.env['NODE24'], '/tmp/n24/node_modules/node/bin/node'];
-  for (const c of candidates) {
-    if (c === undefined || c === '' || !existsSync(c)) continue;
-    try {
-      const v = execFileSync(c, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
-      if (reusePortSupport(v).ok) return c;
-    } catch {
-      // not runnable; try the next
-    }
-  }
-  return undefined;
-}
+import { reusePortNodeOrSkip } from './reuse-port-node.test-helper.js';
 
 const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 let child: ChildProcess | undefined;
@@ -51,13 +36,8 @@ function startDemo(node: string, args: string[]): Promise<{ port: number; mode: 
 
 describe('shard-owned connections (reusePort, Node >= 22.12)', () => {
   it('spreads connections over more than one shard; CLIENT INFO and INFO name the shard; keys work across shards', async (ctx) => {
-    const node = findNode();
-    if (node === undefined) {
-      const msg = 'no Node >= 22.12 binary found (this Node, $NODE24, /tmp/n24: mkdir -p /tmp/n24 && cd /tmp/n24 && npm i node@24)';
-      if (process.env['CI']) throw new Error(`${msg}; required under CI`);
-      ctx.skip(msg);
-      return;
-    }
+    const node = reusePortNodeOrSkip(ctx);
+    if (node === undefined) return;
     if (!existsSync(main)) throw new Error('apps/demo is not built (dist/main.js missing); run pnpm build');
     const { port, mode } = await startDemo(node, ['--shards', '2', '--connections', 'shard-owned']);
     expect(mode).toMatch(/^shard-owned/);
