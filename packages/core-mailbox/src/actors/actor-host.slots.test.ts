@@ -1,8 +1,9 @@
 import { FifoRunQueue, MemoryStore, ShnError, createLineLogger, hasCode } from '@shn/core';
-import type { ActorBehavior, Checkpoints, Envelope, RunQueue, RunQueueContext } from '@shn/core';
+import type { ActorBehavior, Checkpoints, Envelope, RunQueueContext } from '@shn/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ask, envelope, rejectionOf, tell, testHost } from './host-testkit.test-helper.js';
+import { PriorityRunQueue } from '../runtime/fixtures/slot-system.js';
 
 /** An actor that records the order of the `n` bodies it receives. */
 function recorder(log: number[]): () => ActorBehavior {
@@ -12,29 +13,6 @@ function recorder(log: number[]): () => ActorBehavior {
       return log.length;
     },
   });
-}
-
-/** Highest priority first; equal priorities in arrival order. */
-class PriorityRunQueue implements RunQueue<Envelope> {
-  readonly #lanes: Envelope[][] = Array.from({ length: 256 }, () => []);
-  #size = 0;
-  push(item: Envelope, priority = 0): void {
-    (this.#lanes[priority] as Envelope[]).push(item);
-    this.#size++;
-  }
-  pop(): Envelope | undefined {
-    for (let p = 255; p >= 0; p--) {
-      const lane = this.#lanes[p] as Envelope[];
-      if (lane.length > 0) {
-        this.#size--;
-        return lane.shift();
-      }
-    }
-    return undefined;
-  }
-  get size(): number {
-    return this.#size;
-  }
 }
 
 describe('run-queue slot', () => {
