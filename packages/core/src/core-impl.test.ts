@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryStore, compose, hasCode, jsonCodec, observeSent, rawCodec, seededRng, sendBypass } from './index.js';
+import { MemoryStore, compose, composeReceive, hasCode, jsonCodec, observeSent, rawCodec, seededRng, sendBypass } from './index.js';
 import type { Envelope, Middleware } from './index.js';
 
 describe('seededRng', () => {
@@ -67,6 +67,47 @@ describe('compose', () => {
     expect(compose([observer('d')], 'receive', () => 7)(env('k/5'))).toBe(7);
     expect(seen.some((s) => s.startsWith('d:'))).toBe(false);
     expect(observeSent([{ name: 'none' }])).toBeUndefined();
+  });
+
+  it('composeReceive uses each receiveFor hook made for the actor, skips a null one, and falls back to receive', () => {
+    const order: string[] = [];
+    const asked: string[] = [];
+    const perActor = (name: string, skip: (actor: string) => boolean): Middleware => ({
+      name,
+      receive: () => {
+        throw new Error(`${name}: receive must not run when receiveFor exists`);
+      },
+      receiveFor(actor) {
+        asked.push(`${name}:${actor}`);
+        if (skip(actor)) return null;
+        return (env, next) => {
+          order.push(`${name}(${actor})`);
+          return next(env);
+        };
+      },
+    });
+    const generic: Middleware = { name: 'g', receive: (env, next) => (order.push('g'), next(env)) };
+    const list = [perActor('a', () => false), generic, { name: 'none' }, perActor('b', (x) => x.startsWith('skip/'))];
+    const env = (actor: string) => ({ id: '1', to: { node: 'local', shard: 0, actor }, type: 't', body: null, headers: {} });
+    const kv = composeReceive(list, 'kv/1', () => 'done');
+    expect([kv(env('kv/1')), kv(env('kv/1'))]).toEqual(['done', 'done']);
+    expect(order).toEqual(['a(kv/1)', 'g', 'b(kv/1)', 'a(kv/1)', 'g', 'b(kv/1)']);
+    expect(asked).toEqual(['b:kv/1', 'a:kv/1']); // once per chain, built innermost first
+    order.length = 0;
+    expect(composeReceive(list, 'skip/1', () => 1)(env('skip/1'))).toBe(1);
+    expect(order).toEqual(['a(skip/1)', 'g']);
+    // Nothing to do for the actor: the final step itself.
+    const final = () => 2;
+    expect(composeReceive([perActor('c', () => true), { name: 'none' }], 'k/1', final)).toBe(final);
+    expect(() => composeReceive([{ name: 'bad', receiveFor: () => 42 as never }], 'k/1', final)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('observeSent passes the kind the runtime gives', () => {
+    const seen: unknown[] = [];
+    const observe = observeSent([{ name: 'a', sent: (actor, r, kind) => void seen.push([actor, r, kind]) }, { name: 'b', sent: (_a, _r, kind) => void seen.push(kind) }]);
+    observe?.('kv/1', 'accepted', 'kv');
+    observe?.('kv/2', 'full');
+    expect(seen).toEqual([['kv/1', 'accepted', 'kv'], 'kv', ['kv/2', 'full', undefined], undefined]);
   });
 
   it('sendBypass asks every send middleware once and needs all of them to say no', () => {

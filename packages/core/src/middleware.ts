@@ -1,7 +1,11 @@
+import { ShnError } from './errors.js';
 import type { Envelope } from './envelope.js';
 
 /** Continues the chain; returns what the next interceptor (or the final step) returned. */
 export type Next<R> = (env: Envelope) => R;
+
+/** A `receive` hook made for one actor by {@link Middleware.receiveFor}. */
+export type ReceiveHook = (env: Envelope, next: Next<unknown>) => unknown;
 
 /**
  * Interceptors around send, receive and ask. Telemetry, security, breakers, admission
@@ -16,6 +20,17 @@ export interface Middleware {
   send?(env: Envelope, next: Next<'accepted' | 'full' | 'closed'>): 'accepted' | 'full' | 'closed';
   /** Around every delivery to an actor; the result is the actor's result. */
   receive?(env: Envelope, next: Next<unknown>): unknown;
+  /**
+   * `receive` made for one actor, so that per-message work such as finding the actor's kind,
+   * its counters or whether it is ignored is done once, not per delivery. A runtime asks it once
+   * when it builds an actor's receive chain (when the actor is activated; the one actor of a
+   * per-shard kind serves every id), with the actor's name (`kind/id`), and runs the returned
+   * hook for every delivery to that actor in place of `receive`; `null` says this middleware has
+   * nothing to do for that actor, whose deliveries then skip it. It must not throw. A runtime that
+   * does not know it calls `receive`, so a middleware with `receiveFor` should keep `receive`,
+   * doing the same. {@link composeReceive} builds such a chain.
+   */
+  receiveFor?(actor: string): ReceiveHook | null;
   /** Around every outgoing ask; the result is the reply promise. */
   ask?(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown>;
   /**
@@ -23,9 +38,11 @@ export interface Middleware {
    * (`kind/id`) and the `send` result: for counting. It can neither rewrite nor refuse, and it
    * needs no envelope, so a runtime keeps its allocation-free tell path for a thread whose
    * middleware only observe tells. Runs after the whole `send` chain returned (not when it threw),
-   * outermost first; it must not throw.
+   * outermost first; it must not throw. `kind` is the destination's kind (`actor` up to its first
+   * `/`) when the runtime has it at hand without parsing `actor` (a tell by kind and id), so a
+   * counter per kind needs no string work; it is undefined otherwise.
    */
-  sent?(actor: string, result: 'accepted' | 'full' | 'closed'): void;
+  sent?(actor: string, result: 'accepted' | 'full' | 'closed', kind?: string): void;
   /**
    * A hint for runtimes with an envelope-free tell path: `false` says this middleware's `send`
    * would pass the tell to `actor` on unchanged, so when every `send` middleware says so the
@@ -38,7 +55,7 @@ export interface Middleware {
 }
 
 /** The observer of {@link Middleware.sent}: what the runtime calls after every tell. */
-export type SentObserver = (actor: string, result: 'accepted' | 'full' | 'closed') => void;
+export type SentObserver = (actor: string, result: 'accepted' | 'full' | 'closed', kind?: string) => void;
 
 /**
  * The `sent` hooks of `list` as one function, outermost first, or undefined when none has one.
@@ -49,10 +66,10 @@ export function observeSent(list: readonly Middleware[]): SentObserver | undefin
   if (observers.length === 0) return undefined;
   if (observers.length === 1) {
     const m = observers[0] as Middleware;
-    return (actor, result) => (m.sent as SentObserver).call(m, actor, result);
+    return (actor, result, kind) => (m.sent as SentObserver).call(m, actor, result, kind);
   }
-  return (actor, result) => {
-    for (const m of observers) (m.sent as SentObserver).call(m, actor, result);
+  return (actor, result, kind) => {
+    for (const m of observers) (m.sent as SentObserver).call(m, actor, result, kind);
   };
 }
 
@@ -75,6 +92,32 @@ export function sendBypass(list: readonly Middleware[]): ((actor: string) => boo
     for (const m of senders) if ((m.intercepts as (a: string) => boolean).call(m, actor)) bypass = false;
     return bypass;
   };
+}
+
+/**
+ * The receive chain of one actor (`kind/id`) around `final`, outermost first: each middleware's
+ * {@link Middleware.receiveFor} hook for that actor (skipped when it returns `null`), else its
+ * `receive`. Returns `final` itself when no middleware has anything to do for the actor.
+ * @throws ShnError `INVALID_ARGUMENT` if a `receiveFor` returns something else than a function or `null`.
+ */
+export function composeReceive(list: readonly Middleware[], actor: string, final: Next<unknown>): Next<unknown> {
+  let next: Next<unknown> = final;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i] as Middleware;
+    const inner = next;
+    if (typeof m.receiveFor === 'function') {
+      const hook = m.receiveFor(actor);
+      if (hook === null) continue;
+      if (typeof hook !== 'function') {
+        throw new ShnError('INVALID_ARGUMENT', `middleware ${String(m.name)}: receiveFor(${actor}) must return a function or null, got ${typeof hook}`);
+      }
+      next = (env) => hook(env, inner);
+    } else if (typeof m.receive === 'function') {
+      const fn = m.receive;
+      next = (env) => fn.call(m, env, inner);
+    }
+  }
+  return next;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ShnError, actorName, address, childLogger, compose, silentLogger, systemClock, systemRng, systemTimer } from '@shn/core';
+import { ShnError, actorName, address, childLogger, compose, composeReceive, silentLogger, systemClock, systemRng, systemTimer } from '@shn/core';
 import type {
   ActorBehavior,
   ActorHostOptions,
@@ -314,7 +314,7 @@ export class HostState {
       cell.entered = true;
       return behavior.receive(env, cell.ctx);
     };
-    cell.invoke = this.middleware.length === 0 ? final : compose(this.middleware, 'receive', final);
+    cell.invoke = this.middleware.length === 0 ? final : composeReceive(this.middleware, name, final);
     this.bindHandlers(cell);
     this.cells.set(name, cell);
     if (parent !== undefined) parent.children.push(cell);

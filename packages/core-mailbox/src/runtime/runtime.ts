@@ -317,7 +317,7 @@ class ShardRuntime implements Runtime {
       return this.#messenger.tellMessageTo(c, this.#messenger.shardOf(actor), actor, type, body as SendOptions | undefined);
     }
     const actor = this.#messenger.actorOf(kind, id);
-    return this.#messenger.tellTo(this.#messenger.shardOf(actor), actor, type as string, body, options);
+    return this.#messenger.tellTo(this.#messenger.shardOf(actor), actor, type as string, body, options, kind);
   }
 
   send(kind: string | MessageType, id: string, type?: unknown, body?: unknown, options?: AskOptions): Promise<void> {

@@ -247,7 +247,7 @@ export class Messenger {
   tellMessageTo(c: CompiledMessage, shard: number, actor: string, body: unknown, options: SendOptions | undefined): 'accepted' | 'full' | 'closed' {
     this.#schema = c;
     try {
-      return this.tellTo(shard, actor, c.type, body, options);
+      return this.tellTo(shard, actor, c.type, body, options, c.kind);
     } finally {
       this.#schema = undefined;
     }
@@ -374,7 +374,7 @@ export class Messenger {
    * `intercepts`), the frame is filled and encoded directly: no Address and no envelope object
    * per message; the `sent` observers still see it.
    */
-  tellTo(shard: number, actor: string, type: string, body: unknown, options: SendOptions | undefined): 'accepted' | 'full' | 'closed' {
+  tellTo(shard: number, actor: string, type: string, body: unknown, options: SendOptions | undefined, kind?: string): 'accepted' | 'full' | 'closed' {
     if ((this.#local !== undefined && shard === this.#mesh.self - 1) || (this.#hasSendMw && (this.#sendBypass === undefined || !this.#sendBypass(actor)))) {
       return this.tell({ node: this.node, shard, actor }, type, body, options);
     }
@@ -407,7 +407,7 @@ export class Messenger {
       if (err.code === 'MESSAGE_TOO_LARGE' || err.code === 'ENCODE_FAILED') this.#lost({ node: this.node, shard, actor }, type, undefined, err);
       throw err;
     }
-    if (this.#sentObserver !== undefined) this.#sentObserver(actor, r);
+    if (this.#sentObserver !== undefined) this.#sentObserver(actor, r, kind);
     return r;
   }
 
