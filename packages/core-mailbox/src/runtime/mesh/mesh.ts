@@ -44,10 +44,18 @@ export const SPIN_PROBE_EVERY = 64;
 const BATCH = 256;
 
 /**
+ * Frames written to one ring before they are published without waiting for the flush: a long
+ * synchronous run of sends (a loop of tells) then feeds the consumer while it goes on, instead
+ * of handing over the whole run at once when the loop yields.
+ */
+export const PUBLISH_EVERY = 256;
+
+/**
  * One thread's view of the mesh: its outbound ring to every other thread (it is their only
  * producer) and its inbound ring from every other thread (it is their only consumer).
  * Sends are batched: frames are committed at once and published, with one doorbell ring
- * per target, at the end of the current microtask checkpoint.
+ * per target, at the end of the current microtask checkpoint, or every {@link PUBLISH_EVERY}
+ * frames to one target within a long synchronous run.
  */
 export class MeshEndpoint {
   readonly self: number;
@@ -57,6 +65,8 @@ export class MeshEndpoint {
   readonly #bells: Doorbell[];
   readonly #begin: (() => void)[] = [];
   readonly #dirty: boolean[];
+  /** Frames committed to each outbound ring since it was last published. */
+  readonly #unpublished: number[];
   /** Writers over each outbound ring's data region, for frames encoded in place (made on first use). */
   readonly #inPlace: (FrameWriter | undefined)[] = [];
   #flushScheduled = false;
@@ -81,6 +91,7 @@ export class MeshEndpoint {
     this.#bells = layout.doorbells.map((b) => Doorbell.attach(b));
     for (const ring of this.#in) this.#begin.push(ring ? () => ring.beginFrame() : () => undefined);
     this.#dirty = new Array<boolean>(layout.threads).fill(false);
+    this.#unpublished = new Array<number>(layout.threads).fill(0);
   }
 
   /**
@@ -102,10 +113,9 @@ export class MeshEndpoint {
     }
     ring.bytes.set(w.bytes.subarray(0, len), off);
     ring.commit();
-    if (publishNow) {
-      ring.publish();
-      (this.#bells[to] as Doorbell).ring();
-      return true;
+    if (publishNow || ++(this.#unpublished[to] as number) >= PUBLISH_EVERY) {
+      this.#publish(to, ring);
+      if (publishNow) return true;
     }
     this.#dirty[to] = true;
     if (!this.#flushScheduled) {
@@ -136,6 +146,7 @@ export class MeshEndpoint {
     w.end = off + maxBytes;
     writeFrame(w, f); // a throw abandons the reservation (the next reserve replaces it)
     ring.commit(w.pos - off);
+    if (++(this.#unpublished[to] as number) >= PUBLISH_EVERY) this.#publish(to, ring);
     this.#dirty[to] = true;
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
@@ -155,9 +166,14 @@ export class MeshEndpoint {
     for (let t = 0; t < this.threads; t++) {
       if (!this.#dirty[t]) continue;
       this.#dirty[t] = false;
-      (this.#out[t] as SpscRing).publish();
-      (this.#bells[t] as Doorbell).ring();
+      this.#publish(t, this.#out[t] as SpscRing);
     }
+  }
+
+  /** Publishes the ring towards `to` and rings its doorbell (a load when its consumer is awake). */
+  #publish(to: number, ring: SpscRing): void {
+    this.#unpublished[to] = 0;
+    if (ring.publish()) (this.#bells[to] as Doorbell).ring();
   }
 
   /** True if any inbound ring has a frame. */
