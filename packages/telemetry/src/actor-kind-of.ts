@@ -9,7 +9,8 @@ export function actorKindOf(actor: string): string {
 
 /**
  * Remembers the kind of the last actor name seen, so that a run of messages to actors of the
- * same kind costs a prefix comparison instead of a slice.
+ * same kind costs a comparison of the kind's characters instead of a slice (a character loop:
+ * `startsWith` costs several times more on short strings).
  */
 export class KindCache {
   #kind = '';
@@ -17,7 +18,12 @@ export class KindCache {
   /** The kind of `actor`. */
   of(actor: string): string {
     const k = this.#kind;
-    if (k.length > 0 && actor.length > k.length && actor.charCodeAt(k.length) === 47 && actor.startsWith(k)) return k;
+    const n = k.length;
+    if (n > 0 && actor.length > n && actor.charCodeAt(n) === 47) {
+      let i = 0;
+      while (i < n && actor.charCodeAt(i) === k.charCodeAt(i)) i++;
+      if (i === n) return k;
+    }
     this.#kind = actorKindOf(actor);
     return this.#kind;
   }

@@ -1,5 +1,5 @@
 import { ShnError, checkInt, isShnError, isThenable, systemClock } from '@shn/core';
-import type { Clock, Envelope, Middleware, Next } from '@shn/core';
+import type { Clock, Envelope, Middleware, Next, ReceiveHook } from '@shn/core';
 import type { Registry } from 'prom-client';
 import { KindCache } from './actor-kind-of.js';
 import { DEFAULT_SECONDS_BUCKETS, checkBuckets } from './buckets.js';
@@ -108,8 +108,7 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
   let lastKind = '';
   let last: KindCells | null = null;
 
-  const cellsOf = (actor: string): KindCells | null => {
-    const kind = names.of(actor);
+  const cellsOfKind = (kind: string): KindCells | null => {
     if (kind === lastKind) return last;
     let c = byKind.get(kind);
     if (c === undefined) {
@@ -133,17 +132,45 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
     last = c;
     return c;
   };
+  const cellsOf = (actor: string): KindCells | null => cellsOfKind(names.of(actor));
   const kindLabel = (actor: string): string => {
     const kind = names.of(actor);
     return byKind.has(kind) ? kind : 'other';
+  };
+
+  /** A delivery that is timed (1 in `timeEvery` per kind): two clock reads and one observation. */
+  const timedReceive = (c: KindCells, label: string, env: Envelope, next: Next<unknown>): unknown => {
+    c.untilTimed = timeEvery - 1;
+    const t0 = clock.monotonic();
+    let r: unknown;
+    try {
+      r = next(env);
+    } catch (e) {
+      c.processing.observe((clock.monotonic() - t0) / 1000);
+      failed.cell(label, errorCode(e)).value++;
+      throw e;
+    }
+    if (!isThenable(r)) {
+      c.processing.observe((clock.monotonic() - t0) / 1000);
+      return r;
+    }
+    (r as PromiseLike<unknown>).then(
+      () => c.processing.observe((clock.monotonic() - t0) / 1000),
+      (e: unknown) => {
+        c.processing.observe((clock.monotonic() - t0) / 1000);
+        failed.cell(label, errorCode(e)).value++;
+      },
+    );
+    return r;
   };
 
   return {
     name: 'shn.telemetry.metrics',
 
     // Tells are observed, not intercepted: the runtime keeps its envelope-free path for them.
-    sent(actor: string, r: 'accepted' | 'full' | 'closed'): void {
-      const c = cellsOf(actor);
+    sent(actor: string, r: 'accepted' | 'full' | 'closed', kind?: string): void {
+      // The runtime passes the kind when it has it (a tell by kind and id): no string work then.
+      const c = kind === lastKind ? last : kind === undefined ? cellsOf(actor) : cellsOfKind(kind);
       if (c === null) return;
       if (r === 'accepted') c.tell.value++;
       else if (r === 'full') c.full.value++;
@@ -170,34 +197,49 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
       );
     },
 
+    // The runtime asks once per actor: its kind's cells are resolved here, so a delivery costs
+    // two field updates and a call (ignored kinds get no hook at all).
+    receiveFor(actor: string): ReceiveHook | null {
+      const c = cellsOf(actor);
+      if (c === null) return null;
+      const label = kindLabel(actor);
+      const countFailure = (e: unknown): void => {
+        failed.cell(label, errorCode(e)).value++;
+      };
+      return (env, next) => {
+        c.received.value++;
+        if (c.untilTimed === 0) return timedReceive(c, label, env, next);
+        c.untilTimed--;
+        let r: unknown;
+        try {
+          r = next(env);
+        } catch (e) {
+          countFailure(e);
+          throw e;
+        }
+        if (isThenable(r)) (r as PromiseLike<unknown>).then(undefined, countFailure);
+        return r;
+      };
+    },
+
     receive(env: Envelope, next: Next<unknown>): unknown {
       const c = cellsOf(env.to.actor);
       if (c === null) return next(env);
       c.received.value++;
-      const timed = c.untilTimed === 0;
-      c.untilTimed = timed ? timeEvery - 1 : c.untilTimed - 1;
-      const t0 = timed ? clock.monotonic() : 0;
+      if (c.untilTimed === 0) return timedReceive(c, kindLabel(env.to.actor), env, next);
+      c.untilTimed--;
       let r: unknown;
       try {
         r = next(env);
       } catch (e) {
-        if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
         failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
         throw e;
       }
-      if (!isThenable(r)) {
-        if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
-        return r;
-      }
-      (r as PromiseLike<unknown>).then(
-        () => {
-          if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
-        },
-        (e: unknown) => {
-          if (timed) c.processing.observe((clock.monotonic() - t0) / 1000);
+      if (isThenable(r)) {
+        (r as PromiseLike<unknown>).then(undefined, (e: unknown) => {
           failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
-        },
-      );
+        });
+      }
       return r;
     },
   };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ShnError, compose } from '@shn/core';
+import { ShnError, compose, composeReceive } from '@shn/core';
 import type { Envelope } from '@shn/core';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,15 +151,60 @@ describe('metrics middleware, unit', () => {
   });
 });
 
+describe('metrics middleware, per-actor hooks', () => {
+  it('receiveFor counts deliveries and failures like receive, and skips ignored kinds', async () => {
+    const registry = new Registry();
+    const mw = createMetricsMiddleware({ registry, timeEvery: 2, clock: { now: () => 0, monotonic: () => 0 } });
+    expect(mw.receiveFor?.('shn.telemetry/0')).toBeNull();
+    const ok = composeReceive([mw], 'kv/1', () => 'r');
+    const throws = composeReceive([mw], 'kv/2', () => {
+      throw new ShnError('DEADLINE_EXCEEDED', 'x');
+    });
+    const rejects = composeReceive([mw], 'kv/3', () => Promise.reject(new Error('boom')));
+    for (let i = 0; i < 5; i++) expect(ok(env('kv/1'))).toBe('r');
+    for (let i = 0; i < 3; i++) expect(() => throws(env('kv/2'))).toThrow('x');
+    for (let i = 0; i < 3; i++) await expect(rejects(env('kv/3'))).rejects.toThrow('boom');
+    await new Promise((r) => setImmediate(r));
+    const m = parsePrometheus(await registry.metrics());
+    expect(sampleValue(m, 'shn_messages_received_total', { kind: 'kv' })).toBe(11);
+    expect(sampleValue(m, 'shn_messages_failed_total', { kind: 'kv', code: 'DEADLINE_EXCEEDED' })).toBe(3);
+    expect(sampleValue(m, 'shn_messages_failed_total', { kind: 'kv', code: 'ACTOR_FAILED' })).toBe(3);
+    expect(sampleValue(m, 'shn_message_processing_seconds_count', { kind: 'kv' })).toBe(6); // ceil(11 / 2)
+  });
+
+  it('sent counts by the kind the runtime passes, or by the actor name without it', async () => {
+    const registry = new Registry();
+    const mw = createMetricsMiddleware({ registry });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('kv', 'cache', 'shn.telemetry'), fc.boolean(), fc.constantFrom('accepted', 'full', 'closed')), { maxLength: 60 }), async (tells) => {
+        registry.resetMetrics();
+        for (const [kind, withKind, r] of tells) mw.sent?.(`${kind}/x`, r as 'accepted', withKind ? kind : undefined);
+        await registry.getMetricsAsJSON().then((all) => {
+          const sent = all.find((x) => x.name === 'shn_messages_sent_total')?.values ?? [];
+          const refused = all.find((x) => x.name === 'shn_messages_refused_total')?.values ?? [];
+          for (const kind of ['kv', 'cache']) {
+            const value = (list: typeof sent, labels: Record<string, string>) => list.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+            expect(value(sent, { kind, operation: 'tell' })).toBe(tells.filter(([k, , r]) => k === kind && r === 'accepted').length);
+            expect(value(refused, { kind, reason: 'full' })).toBe(tells.filter(([k, , r]) => k === kind && r === 'full').length);
+          }
+          expect(sent.some((v) => v.labels['kind'] === 'shn.telemetry')).toBe(false);
+        });
+      }),
+    );
+  });
+});
+
 describe('metrics middleware, timeEvery', () => {
   it('times one message in N per kind (the 1st, N+1st, …) and still counts every message', async () => {
     await fc.assert(
       fc.asyncProperty(fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), async (every, n, k) => {
         const registry = new Registry();
         const mw = createMetricsMiddleware({ registry, ...(every === undefined ? {} : { timeEvery: every }), clock: { now: () => 0, monotonic: () => 0 } });
+        // Both paths share the per-kind counts: the generic `receive` and the per-actor `receiveFor` hook.
         const receive = compose([mw], 'receive', () => 1);
+        const kvActor = composeReceive([mw], 'kv/0', () => 1);
         const send = compose([mw], 'send', () => 'accepted' as const);
-        for (let i = 0; i < n; i++) receive(env(`kv/${i}`));
+        for (let i = 0; i < n; i++) (i % 3 === 0 ? receive : kvActor)(env(`kv/${i}`));
         for (let i = 0; i < k; i++) receive(env('other/1'));
         for (let i = 0; i < k; i++) send(env(`kv/${i}`));
         const m = parsePrometheus(await registry.metrics());

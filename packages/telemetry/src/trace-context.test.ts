@@ -38,6 +38,34 @@ describe('W3C traceparent', () => {
     expect(parseTraceparent(undefined)).toBeUndefined();
   });
 
+  it('the hand-written parser agrees with the W3C grammar as a regular expression, on mutations of valid headers', () => {
+    const grammar = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+    const oracle = (v: string) => {
+      const m = grammar.exec(v);
+      if (m === null || v.length > 512) return undefined;
+      const [, version, t, s, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
+      if (version === 'ff' || (version === '00' && rest !== undefined) || /^0+$/.test(t) || /^0+$/.test(s)) return undefined;
+      return { traceId: t, spanId: s, traceFlags: parseInt(flags, 16) };
+    };
+    const unit = fc.constantFrom(...'0123456789abcdefABF-xz ');
+    fc.assert(
+      fc.property(
+        fc.constantFrom('00', '01', 'fe', 'ff', '0A'),
+        traceId,
+        spanId,
+        fc.integer({ min: 0, max: 255 }),
+        fc.array(fc.tuple(fc.nat(60), unit), { maxLength: 3 }),
+        fc.option(fc.string({ unit: fc.constantFrom('-', 'a', '0', 'z'), maxLength: 6 }), { nil: undefined }),
+        (version, t, s, f, edits, tail) => {
+          let v = `${version}-${t}-${s}-${f.toString(16).padStart(2, '0')}${tail ?? ''}`;
+          for (const [at, c] of edits) v = v.slice(0, at) + c + v.slice(at + 1);
+          expect(parseTraceparent(v)).toEqual(oracle(v));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('format refuses malformed ids and flags with INVALID_ARGUMENT', () => {
     expect(() => formatTraceparent({ traceId: 'xyz', spanId: 'cd'.repeat(8), traceFlags: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => formatTraceparent({ traceId: 'ab'.repeat(16), spanId: '0'.repeat(16), traceFlags: 1 })).toThrow(/spanId/);

@@ -1,8 +1,8 @@
 import { INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
 import { HEADERS, ShnError, isShnError, isThenable, systemRng } from '@shn/core';
-import type { Envelope, Headers, Middleware, Next, Rng } from '@shn/core';
-import { KindCache } from './actor-kind-of.js';
+import type { Envelope, Headers, Middleware, Next, ReceiveHook, Rng } from '@shn/core';
+import { KindCache, actorKindOf } from './actor-kind-of.js';
 import { HeaderedEnvelope } from './headered-envelope.js';
 import { MESSAGING_SYSTEM, SEMCONV } from './semconv.js';
 import { formatTrustedTraceparent, parseTraceparent } from './trace-context.js';
@@ -132,14 +132,33 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
   const ROOT = 1;
   const CHILD = 2;
   type Decision = typeof NONE | typeof ROOT | typeof CHILD;
+  // Contexts are immutable: the span of the last active context is kept, so a run of tells in one
+  // context (or outside any: the ROOT_CONTEXT of whichever copy of the API the manager uses) looks
+  // it up once.
+  let lastActive: Context | undefined;
+  let lastParentSpan: Span | undefined;
   const decide = (): Decision => {
-    const parentSpan = trace.getSpan(context.active());
+    const active = context.active();
+    if (active !== lastActive) {
+      lastActive = active;
+      lastParentSpan = trace.getSpan(active);
+    }
+    const parentSpan = lastParentSpan;
     if (parentSpan === undefined) return rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio) ? NONE : ROOT;
     return parentSpan.spanContext().traceId === INVALID_TRACEID ? NONE : CHILD;
   };
   // The decision `intercepts` took for the tell that follows it (one random draw per root, never two).
   let pendingActor: string | undefined;
   let pendingDecision: Decision = NONE;
+  const ignoredList = [...ignored];
+  /** Whether `actor` (`kind/id`) is of an ignored kind: one character compare per ignored kind unless it matches. */
+  const isIgnoredActor = (actor: string): boolean => {
+    for (let i = 0; i < ignoredList.length; i++) {
+      const k = ignoredList[i] as string;
+      if (actor.length > k.length && actor.charCodeAt(k.length) === 47 && actor.startsWith(k)) return true;
+    }
+    return false;
+  };
   let lastKind = '';
   let lastIgnored = ignored.has('');
   const isIgnored = (kind: string): boolean => {
@@ -172,6 +191,43 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     return span;
   };
 
+  /** A delivery that carries a `traceparent`: a CONSUMER span under it when sampled, else its context only. */
+  const processTraced = (env: Envelope, next: Next<unknown>, header: string, kind: string): unknown => {
+    const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
+    if (remote === undefined) return next(env);
+    const parent = remote.ctx;
+    // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
+    if (!remote.sampled) return context.with(parent, next, undefined, env);
+    const attributes: Attributes = {
+      [SEMCONV.system]: MESSAGING_SYSTEM,
+      [SEMCONV.operationName]: 'process',
+      [SEMCONV.operationType]: 'process',
+      [SEMCONV.destinationName]: kind,
+    };
+    const span = tracer.startSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes }, parent);
+    if (span.isRecording()) annotate(span, env);
+    let result: unknown;
+    try {
+      result = context.with(trace.setSpan(parent, span), next, undefined, env);
+    } catch (e) {
+      recordError(span, e);
+      span.end();
+      throw e;
+    }
+    if (isThenable(result)) {
+      (result as PromiseLike<unknown>).then(
+        () => span.end(),
+        (e: unknown) => {
+          recordError(span, e);
+          span.end();
+        },
+      );
+    } else {
+      span.end();
+    }
+    return result;
+  };
+
   const isSpan = (x: Span | SpanContext): x is Span => typeof (x as Span).spanContext === 'function';
 
   return {
@@ -179,7 +235,8 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
 
     // Tells outside any trace that the head sampler skips need no envelope: say so to the runtime.
     intercepts(actor: string): boolean {
-      const decision = isIgnored(kinds.of(actor)) ? NONE : decide();
+      // Ignored kinds are found by a character test per ignored kind, without slicing the kind out.
+      const decision = isIgnoredActor(actor) ? NONE : decide();
       // Kept for this tell's send, if it runs (another middleware may want the envelope); `sent` forgets it.
       pendingActor = actor;
       pendingDecision = decision;
@@ -219,9 +276,12 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     },
 
     ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {
+      // The sampling decision first: most asks (outside a trace, skipped by the head sampler) stop here.
+      const decision = decide();
+      if (decision === NONE) return next(env);
       const kind = kinds.of(env.to.actor);
       if (isIgnored(kind)) return next(env);
-      const made = produce(env, kind, 'ask', decide());
+      const made = produce(env, kind, 'ask', decision);
       if (made === undefined) return next(env);
       if (!isSpan(made)) return next(withTrace(env, made));
       let p: Promise<unknown>;
@@ -248,6 +308,17 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
       );
     },
 
+    // Made once per actor: its kind and whether it is ignored are known, so a delivery without a
+    // traceparent costs one header load.
+    receiveFor(actor: string): ReceiveHook | null {
+      const kind = actorKindOf(actor);
+      if (ignored.has(kind)) return null;
+      return (env, next) => {
+        const header = env.headers.traceparent;
+        return header === undefined ? next(env) : processTraced(env, next, header, kind);
+      };
+    },
+
     receive(env: Envelope, next: Next<unknown>): unknown {
       // The header first: most messages carry none, and then nothing else is looked up. A named
       // load (inline-cached) rather than a keyed one: every received message pays it.
@@ -255,39 +326,7 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
       if (header === undefined) return next(env);
       const kind = kinds.of(env.to.actor);
       if (isIgnored(kind)) return next(env);
-      const remote = remoteParent(header, env.headers[HEADERS.tracestate]);
-      if (remote === undefined) return next(env);
-      const parent = remote.ctx;
-      // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
-      if (!remote.sampled) return context.with(parent, next, undefined, env);
-      const attributes: Attributes = {
-        [SEMCONV.system]: MESSAGING_SYSTEM,
-        [SEMCONV.operationName]: 'process',
-        [SEMCONV.operationType]: 'process',
-        [SEMCONV.destinationName]: kind,
-      };
-      const span = tracer.startSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes }, parent);
-      if (span.isRecording()) annotate(span, env);
-      let result: unknown;
-      try {
-        result = context.with(trace.setSpan(parent, span), next, undefined, env);
-      } catch (e) {
-        recordError(span, e);
-        span.end();
-        throw e;
-      }
-      if (isThenable(result)) {
-        (result as PromiseLike<unknown>).then(
-          () => span.end(),
-          (e: unknown) => {
-            recordError(span, e);
-            span.end();
-          },
-        );
-      } else {
-        span.end();
-      }
-      return result;
+      return processTraced(env, next, header, kind);
     },
   };
 }
