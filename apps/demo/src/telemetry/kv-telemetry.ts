@@ -83,8 +83,27 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
     commands.record(name, (clock.monotonic() - t0) / 1000, isErrorReply(out));
     return out;
   };
+  // A command's span name and attributes, made once per command name (a bounded cache: names
+  // are client input), so that the 99% of commands the tracer skips allocate no strings.
+  const spanInfo = new Map<string, { name: string; attributes: Record<string, string> }>();
+  const infoOf = (name: string): { name: string; attributes: Record<string, string> } => {
+    let info = spanInfo.get(name);
+    if (info === undefined) {
+      const upper = name.toUpperCase();
+      info = { name: upper, attributes: Object.freeze({ 'db.system.name': 'redis', 'db.operation.name': upper }) };
+      if (spanInfo.size < 1024) spanInfo.set(name, info);
+    }
+    return info;
+  };
   const instrument: CommandInstrument =
-    tracer === undefined ? { run: timed } : { run: (name, exec) => tracer.run(name.toUpperCase(), { 'db.system.name': 'redis', 'db.operation.name': name.toUpperCase() }, () => timed(name, exec)) };
+    tracer === undefined
+      ? { run: timed }
+      : {
+          run: (name, exec) => {
+            const info = infoOf(name);
+            return tracer.run(info.name, info.attributes, () => timed(name, exec));
+          },
+        };
   return (slot.value = { mode, telemetry, commands, tracer, instrument });
 }
 
