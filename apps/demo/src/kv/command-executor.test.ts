@@ -238,3 +238,36 @@ describe('CommandExecutor: server commands', () => {
     expect(await run('info', 'nosuch')).toBe('');
   });
 });
+
+describe('CommandExecutor: instrument timing', () => {
+  it('times every known command once with its final reply, errors included, and replies exactly as without it (property)', async () => {
+    const commands = fc.constantFrom(['SET', 'k', 'v'], ['GET', 'k'], ['INCR', 'k'], ['INCR', 'n'], ['GET'], ['PING'], ['NOPE', 'x'], ['DEL', 'k', 'n'], ['ECHO', 'hi']);
+    await fc.assert(
+      fc.asyncProperty(fc.array(commands, { maxLength: 25 }), async (script) => {
+        const plainRun = setup(2);
+        const clock = new FakeClock();
+        const recorded: [string, number, unknown][] = [];
+        let wrapped = 0;
+        const exec = new CommandExecutor({
+          backend: new LocalBackend({ shards: 2, clock }),
+          clock,
+          instrument: {
+            run: (_name, f) => (wrapped++, f()),
+            timing: { now: () => 42, record: (name, startedAt, reply) => void recorded.push([name, startedAt, plain(reply)]) },
+          },
+        });
+        const session = createClientSession(8, '127.0.0.1:5556');
+        const expected: [string, number, unknown][] = [];
+        for (const args of script) {
+          const want = await plainRun.run(...args);
+          const got = plain(await exec.execute(args.map((a) => Buffer.from(a)), session));
+          expect(got).toEqual(want);
+          if (args[0] !== 'NOPE') expected.push([(args[0] as string).toLowerCase(), 42, want]);
+        }
+        expect(recorded).toEqual(expected);
+        expect(wrapped).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

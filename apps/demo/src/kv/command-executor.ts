@@ -18,10 +18,22 @@ export interface CommandExecutorOptions {
   /** Server facts for INFO / CONFIG (default: a server with no connections on port 0). */
   readonly stats?: () => ServerStats;
   /** Per-command metrics and tracing (shn-kv's telemetry); absent = no per-command work. */
-  readonly instrument?: { run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> };
+  readonly instrument?: CommandInstrumentHooks;
 }
 
 /** Something that turns a parsed command into a reply; the TCP server depends only on this. */
+/** What the executor needs of an instrument (shn-kv's telemetry implements it). */
+export interface CommandInstrumentHooks {
+  /** Runs one command inside whatever the instrument wraps it in (a trace span, timing). */
+  run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply>;
+  /**
+   * When set, the executor times commands itself instead of calling `run`: `now()` before the
+   * command, `record(name, startedAt, reply)` once its reply is known. No wrapper closure and no
+   * extra promise per command.
+   */
+  readonly timing?: { now(): number; record(name: string, startedAt: number, reply: Reply): void } | undefined;
+}
+
 export interface CommandRouter {
   /**
    * Executes one command (`args[0]` is its name). Synchronous commands (PING, arity errors…)
@@ -63,23 +75,48 @@ export class CommandExecutor implements CommandRouter {
   execute(args: Buffer[], session: ClientSession): Reply | Promise<Reply> {
     const spec = this.find(args[0]);
     if (spec === undefined) return unknownCommand(args);
-    if (this.instrument !== undefined) return this.instrument.run(spec.name, () => this.run(spec, args, session));
-    return this.run(spec, args, session);
+    const instrument = this.instrument;
+    if (instrument === undefined) return this.run(spec, args, session, undefined);
+    const timing = instrument.timing;
+    if (timing === undefined) return instrument.run(spec.name, () => this.run(spec, args, session, undefined));
+    const startedAt = timing.now();
+    return this.run(spec, args, session, (reply) => timing.record(spec.name, startedAt, reply));
   }
 
-  private run(spec: CommandSpec, args: Buffer[], session: ClientSession): Reply | Promise<Reply> {
-    if (!arityOk(spec.arity, args.length)) return wrongArity(spec.name);
-    try {
-      let cx = this.contexts.get(session);
-      if (cx === undefined) {
-        cx = { ...this.base, session };
-        this.contexts.set(session, cx);
+  /** Runs the command; `done` (if any) gets its reply, error replies included, once it is known. */
+  private run(spec: CommandSpec, args: Buffer[], session: ClientSession, done: ((reply: Reply) => void) | undefined): Reply | Promise<Reply> {
+    let reply: Reply;
+    if (!arityOk(spec.arity, args.length)) {
+      reply = wrongArity(spec.name);
+    } else {
+      try {
+        let cx = this.contexts.get(session);
+        if (cx === undefined) {
+          cx = { ...this.base, session };
+          this.contexts.set(session, cx);
+        }
+        const out = spec.run(args, cx);
+        if (out instanceof Promise) {
+          if (done === undefined) return out.catch(failureReply);
+          return out.then(
+            (r) => {
+              done(r);
+              return r;
+            },
+            (err: unknown) => {
+              const r = failureReply(err);
+              done(r);
+              return r;
+            },
+          );
+        }
+        reply = out;
+      } catch (err) {
+        reply = failureReply(err);
       }
-      const out = spec.run(args, cx);
-      return out instanceof Promise ? out.catch(failureReply) : out;
-    } catch (err) {
-      return failureReply(err);
     }
+    done?.(reply);
+    return reply;
   }
 
   private find(name: Buffer | undefined): CommandSpec | undefined {
