@@ -51,12 +51,16 @@ describe('shn-kv --chaos', () => {
       }
     })();
     await twoRecoveries;
+    // No more kills from here: on a loaded machine the client's last command can take a while, and
+    // kills going on meanwhile would exceed the shard's restart intensity (5 in its period).
+    const stopped = chaos.stop();
     running = false;
     await client;
-    const report = await chaos.stop();
+    const report = await stopped;
 
     expect(report.kills.length).toBeGreaterThanOrEqual(2);
-    expect(report.kills.every((k) => k.recoveredAfterMs !== undefined)).toBe(true);
+    // Every kill recovered; a failure names the kills that did not, with their errors.
+    expect(report.kills.filter((k) => k.recoveredAfterMs === undefined)).toEqual([]);
     expect(report.survived).toBe(true);
     expect(report.workload.violations).toBe(0);
     expect(report.workload.ok).toBeGreaterThan(0);
