@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePrometheus, sampleValue } from './admin-server.test-helper.js';
 import { createMetricsMiddleware } from './message-metrics.js';
+import { SEMCONV } from './semconv.js';
 import { createTracingMiddleware } from './tracing-middleware.js';
 
 const env = (actor: string, headers: Record<string, string> = {}): Envelope => ({ id: '0:1', to: { node: 'n', shard: 0, actor }, type: 't', body: null, headers });
@@ -77,44 +78,71 @@ describe('tracing middleware, intercepts', () => {
   });
   afterAll(() => context.disable());
 
-  it('says no to the tells the roots sampler skips, draws once per tell, and send keeps the decision', () => {
+  it('says no to the tells the roots sampler skips, draws once per picked root, and send keeps the decision', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const draws = [0.5, 0.001, 0.7, 0.002];
+    // Geometric gaps at 0.01 (see head-sampler.test.ts): 0.015 skips one tell, 0.005 none, 0.025 two.
+    let draws = [0.015, 0.005, 0.025, 0.9];
     let drawn = 0;
-    const mw = createTracingMiddleware({ tracerProvider: provider, roots: 0.01, rng: { next: () => draws[drawn++ % draws.length] as number, int: () => 0 } });
+    const mw = createTracingMiddleware({ tracerProvider: provider, roots: 0.01, rng: { next: () => draws[drawn++] as number, int: () => 0 } });
+    expect(drawn).toBe(1);
     const seen: Envelope[] = [];
     const send = compose([mw], 'send', (e) => {
       seen.push(e);
       return 'accepted' as const;
     });
-    const wants = [0, 1, 2, 3].map((i) => {
+    const wants = [0, 1, 2, 3, 4, 5].map((i) => {
       const e = env(`kv/${i}`);
       const w = mw.intercepts?.(e.to.actor) ?? true;
       // A runtime runs send only when some middleware wanted the tell; here always (another one did).
       send(e);
       return w;
     });
-    expect(wants).toEqual([false, true, false, true]);
+    expect(wants).toEqual([false, true, true, false, false, true]);
     expect(drawn).toBe(4);
-    expect(seen.map((e) => e.headers['traceparent'] !== undefined)).toEqual([false, true, false, true]);
-    expect(exporter.getFinishedSpans().map((s) => s.attributes['shn.actor'])).toEqual(['kv/1', 'kv/3']);
+    expect(seen.map((e) => e.headers['traceparent'] !== undefined)).toEqual([false, true, true, false, false, true]);
+    expect(exporter.getFinishedSpans().map((s) => s.attributes['shn.actor'])).toEqual(['kv/1', 'kv/2', 'kv/5']);
+    // Every attribute key is one of the SEMCONV names.
+    const names = new Set<string>(Object.values(SEMCONV));
+    for (const s of exporter.getFinishedSpans()) for (const k of Object.keys(s.attributes)) expect(names.has(k)).toBe(true);
+    drawn = 0;
+    draws = [0.9, 0.9, 0.9, 0.9];
     // Inside an active trace every tell is wanted (to carry the header), without a draw.
     const parent = provider.getTracer('t').startSpan('parent');
     expect(context.with(trace.setSpan(ROOT_CONTEXT, parent), () => mw.intercepts?.('kv/9'))).toBe(true);
     parent.end();
-    expect(drawn).toBe(4);
+    expect(drawn).toBe(0);
     expect(mw.intercepts?.('shn.telemetry/0')).toBe(false);
-    expect(drawn).toBe(4);
+    expect(drawn).toBe(0);
     // A decision the runtime never used (its tell took the envelope-free path) is forgotten by sent:
     // a later send to the same actor from inside a trace is still traced.
     expect(mw.intercepts?.('kv/7')).toBe(false);
     mw.sent?.('kv/7', 'accepted');
-    drawn = 1; // the next draw would start a root: it must not be needed
+    // (0.9 left a gap of about 229 tells: no root is due, and none is needed.)
     const inner = provider.getTracer('t').startSpan('inner');
     context.with(trace.setSpan(ROOT_CONTEXT, inner), () => send(env('kv/7')));
     inner.end();
     expect(seen.at(-1)?.headers['traceparent']).toContain(inner.spanContext().traceId);
+  });
+
+  it('an ask to an ignored kind takes no sampler step: the root that was due goes to the next message', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const draws = [0.001, 0.9]; // a gap of 0: the next root-candidate message is picked
+    let drawn = 0;
+    const mw = createTracingMiddleware({ tracerProvider: provider, roots: 0.01, rng: { next: () => draws[drawn++] as number, int: () => 0 } });
+    const seen: Envelope[] = [];
+    const ask = compose([mw], 'ask', (e) => {
+      seen.push(e);
+      return Promise.resolve(1);
+    });
+    await ask(env('shn.telemetry/0'));
+    expect(seen[0]?.headers['traceparent']).toBeUndefined();
+    expect(drawn).toBe(1);
+    await ask(env('kv/1'));
+    expect(seen[1]?.headers['traceparent']).toBeDefined();
+    expect(drawn).toBe(2);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['ask kv']);
   });
 });
 

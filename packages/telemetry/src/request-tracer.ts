@@ -1,8 +1,9 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import type { Attributes, Span, TracerProvider } from '@opentelemetry/api';
-import { ShnError, isShnError, isThenable, systemRng } from '@shn/core';
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import type { Attributes, TracerProvider } from '@opentelemetry/api';
+import { ShnError, systemRng } from '@shn/core';
 import type { Rng } from '@shn/core';
-import { SEMCONV } from './semconv.js';
+import { HeadSampler } from './head-sampler.js';
+import { runInSpan } from './span-util.js';
 import { TRACER_NAME } from './tracing-middleware.js';
 
 /** Options of {@link createRequestTracer}. */
@@ -17,24 +18,19 @@ export interface RequestTracerOptions {
 /** Runs request handlers inside a SERVER span, the root of the trace the middleware continues into the shards. */
 export interface RequestTracer {
   /**
-   * Runs `fn` inside a new active SERVER span named `name` (for the `ratio` of requests picked;
-   * the rest run untraced, at the cost of one random draw). The span ends when `fn` returns or its
-   * promise settles; a throw or rejection is recorded on it and passed on unchanged. Returns what `fn` returns.
+   * Runs `fn` inside a new active SERVER span named `name` for the `ratio` of requests picked
+   * (each independently, drawn as geometric gaps); the rest run untraced, at the cost of a
+   * decrement. The span ends when `fn` returns or its promise settles; a throw or rejection is
+   * recorded on it and passed on unchanged. Returns what `fn` returns.
    */
   run<T>(name: string, attributes: Attributes | undefined, fn: () => T): T;
-}
-
-function record(span: Span, e: unknown): void {
-  const err = e instanceof Error ? e : new Error(String(e));
-  span.recordException(err);
-  span.setAttribute(SEMCONV.errorType, isShnError(e) ? e.code : err.name);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
 }
 
 /**
  * The entry point of a trace: what a server (a RESP connection, an HTTP route) wraps each request
  * in, so that the PRODUCER spans of the asks it makes, and the CONSUMER spans on the shards, hang
- * under one SERVER span. `ratio` below 1 is a head sampler in front of the SDK's.
+ * under one SERVER span. `ratio` below 1 is a head sampler in front of the SDK's (one random
+ * draw per picked request).
  * @throws ShnError `INVALID_ARGUMENT` for a ratio outside [0, 1] or a bad provider or rng.
  */
 export function createRequestTracer(options: RequestTracerOptions = {}): RequestTracer {
@@ -43,30 +39,12 @@ export function createRequestTracer(options: RequestTracerOptions = {}): Request
   if (tracerProvider !== undefined && typeof tracerProvider?.getTracer !== 'function') throw new ShnError('INVALID_ARGUMENT', 'request tracer: tracerProvider must have getTracer()');
   if (typeof rng?.next !== 'function') throw new ShnError('INVALID_ARGUMENT', 'request tracer: rng must have next()');
   const tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
+  const sampler = new HeadSampler(ratio, rng);
   return {
     run<T>(name: string, attributes: Attributes | undefined, fn: () => T): T {
-      if (ratio === 0 || (ratio < 1 && rng.next() >= ratio)) return fn();
+      if (!sampler.take()) return fn();
       const span = tracer.startSpan(name, { kind: SpanKind.SERVER, ...(attributes === undefined ? {} : { attributes }) });
-      let out: T;
-      try {
-        out = context.with(trace.setSpan(context.active(), span), fn);
-      } catch (e) {
-        record(span, e);
-        span.end();
-        throw e;
-      }
-      if (isThenable(out)) {
-        (out as PromiseLike<unknown>).then(
-          () => span.end(),
-          (e: unknown) => {
-            record(span, e);
-            span.end();
-          },
-        );
-      } else {
-        span.end();
-      }
-      return out;
+      return runInSpan(span, trace.setSpan(context.active(), span), fn, undefined);
     },
   };
 }

@@ -1,10 +1,12 @@
 import { INVALID_TRACEID, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, createTraceState, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api';
-import { HEADERS, ShnError, isShnError, isThenable, systemRng } from '@shn/core';
+import { HEADERS, ShnError, systemRng } from '@shn/core';
 import type { Envelope, Headers, Middleware, Next, ReceiveHook, Rng } from '@shn/core';
 import { KindCache, actorKindOf } from './actor-kind-of.js';
+import { HeadSampler } from './head-sampler.js';
 import { HeaderedEnvelope } from './headered-envelope.js';
 import { MESSAGING_SYSTEM, SEMCONV } from './semconv.js';
+import { recordError, runInSpan } from './span-util.js';
 import { formatTrustedTraceparent, parseTraceparent } from './trace-context.js';
 
 if (HEADERS.traceparent !== 'traceparent') throw new ShnError('INTERNAL', 'core HEADERS.traceparent is not "traceparent"');
@@ -20,7 +22,9 @@ export interface TracingOptions {
    * Which messages sent outside any trace start a root PRODUCER span: a fraction in [0, 1], or
    * `true` (1, the default: every such message asks the SDK's sampler) / `false` (0: only continue
    * traces that are active or arrive in headers). A fraction below 1 is a cheap head sampler in
-   * front of the SDK's: the messages it skips cost one random draw and carry no header, so
+   * front of the SDK's: each message is picked independently with that probability, drawn as
+   * geometric gaps (one random draw per picked message, a decrement per skipped one), and the
+   * messages it skips carry no header, so
    * `roots: 0.01` with an always-on SDK traces 1% of messages at a fraction of the cost of a 1%
    * SDK sampler (which must create ids for every root it then drops). Receives never start roots.
    */
@@ -35,14 +39,6 @@ export interface TracingOptions {
 
 function fail(what: string, value: unknown): ShnError {
   return new ShnError('INVALID_ARGUMENT', `tracing options: ${what}, got ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-}
-
-function recordError(span: Span, error: unknown): void {
-  if (!span.isRecording()) return;
-  const e = error instanceof Error ? error : new Error(String(error));
-  span.recordException(e);
-  span.setAttribute(SEMCONV.errorType, isShnError(error) ? error.code : e.name);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
 }
 
 /**
@@ -72,6 +68,7 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
   if (!Array.isArray(ignoreKinds) || ignoreKinds.some((k) => typeof k !== 'string')) throw fail('ignoreKinds must be an array of kind names', ignoreKinds);
   if (batchCount !== undefined && typeof batchCount !== 'function') throw fail('batchCount must be a function', typeof batchCount);
   const tracer: Tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
+  const rootSampler = new HeadSampler(rootRatio, rng);
   const ignored = new Set(ignoreKinds);
   const kinds = new KindCache();
 
@@ -97,33 +94,32 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
   const remoteParent = (header: string, state: string | undefined): { ctx: Context; sampled: boolean } | undefined => {
     if (header === lastParentHeader && state === lastParentState) return lastParent;
     const p = parseTraceparent(header);
-    const made =
-      p === undefined
-        ? undefined
-        : {
-            ctx: trace.setSpanContext(ROOT_CONTEXT, {
-              traceId: p.traceId,
-              spanId: p.spanId,
-              traceFlags: p.traceFlags,
-              isRemote: true,
-              ...(state === undefined ? {} : { traceState: createTraceState(state) }),
-            }),
-            sampled: (p.traceFlags & TraceFlags.SAMPLED) !== 0,
-          };
+    let made: { ctx: Context; sampled: boolean } | undefined;
+    if (p !== undefined) {
+      const sc: SpanContext = { traceId: p.traceId, spanId: p.spanId, traceFlags: p.traceFlags, isRemote: true };
+      if (state !== undefined) sc.traceState = createTraceState(state);
+      made = { ctx: trace.setSpanContext(ROOT_CONTEXT, sc), sampled: (p.traceFlags & TraceFlags.SAMPLED) !== 0 };
+    }
     lastParentHeader = header;
     lastParentState = state;
     lastParent = made;
     return made;
   };
 
+  const partitions: string[] = [];
+  /** The attributes a recording span gets besides the four it starts with, in one call. Literal keys (the SEMCONV names): V8 then builds the object from a boilerplate. */
   const annotate = (span: Span, env: Envelope): void => {
-    span.setAttribute(SEMCONV.partitionId, String(env.to.shard));
-    span.setAttribute(SEMCONV.actor, env.to.actor);
-    span.setAttribute(SEMCONV.messageType, env.type);
-    span.setAttribute(SEMCONV.messageId, env.id);
-    if (env.correlationId !== undefined) span.setAttribute(SEMCONV.conversationId, env.correlationId);
+    const shard = env.to.shard;
+    const attributes: Attributes = {
+      'messaging.destination.partition.id': partitions[shard] ?? (partitions[shard] = String(shard)),
+      'messaging.message.id': env.id,
+      'shn.actor': env.to.actor,
+      'shn.message.type': env.type,
+    };
+    if (env.correlationId !== undefined) attributes['messaging.message.conversation_id'] = env.correlationId;
     const n = batchCount?.(env);
-    if (n !== undefined && Number.isInteger(n) && n > 1) span.setAttribute(SEMCONV.batchCount, n);
+    if (n !== undefined && Number.isInteger(n) && n > 1) attributes['messaging.batch.message_count'] = n;
+    span.setAttributes(attributes);
   };
 
   // What a tell or ask needs: nothing (no trace, or a root the head sampler skipped), a root
@@ -144,10 +140,10 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
       lastParentSpan = trace.getSpan(active);
     }
     const parentSpan = lastParentSpan;
-    if (parentSpan === undefined) return rootRatio === 0 || (rootRatio < 1 && rng.next() >= rootRatio) ? NONE : ROOT;
+    if (parentSpan === undefined) return rootSampler.take() ? ROOT : NONE;
     return parentSpan.spanContext().traceId === INVALID_TRACEID ? NONE : CHILD;
   };
-  // The decision `intercepts` took for the tell that follows it (one random draw per root, never two).
+  // The decision `intercepts` took for the tell that follows it (one sampler step per root, never two).
   let pendingActor: string | undefined;
   let pendingDecision: Decision = NONE;
   const ignoredList = [...ignored];
@@ -180,10 +176,10 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
       if ((parent.traceFlags & TraceFlags.SAMPLED) === 0) return parent;
     }
     const attributes: Attributes = {
-      [SEMCONV.system]: MESSAGING_SYSTEM,
-      [SEMCONV.operationName]: operation,
-      [SEMCONV.operationType]: 'send',
-      [SEMCONV.destinationName]: kind,
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.name': operation,
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': kind,
     };
     const span = tracer.startSpan(`${operation} ${kind}`, { kind: SpanKind.PRODUCER, attributes }, active);
     if (span.isRecording()) annotate(span, env);
@@ -199,33 +195,14 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     // Unsampled upstream: no span, only the context, so that the actor's sends propagate the decision.
     if (!remote.sampled) return context.with(parent, next, undefined, env);
     const attributes: Attributes = {
-      [SEMCONV.system]: MESSAGING_SYSTEM,
-      [SEMCONV.operationName]: 'process',
-      [SEMCONV.operationType]: 'process',
-      [SEMCONV.destinationName]: kind,
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.name': 'process',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': kind,
     };
     const span = tracer.startSpan(`process ${kind}`, { kind: SpanKind.CONSUMER, attributes }, parent);
     if (span.isRecording()) annotate(span, env);
-    let result: unknown;
-    try {
-      result = context.with(trace.setSpan(parent, span), next, undefined, env);
-    } catch (e) {
-      recordError(span, e);
-      span.end();
-      throw e;
-    }
-    if (isThenable(result)) {
-      (result as PromiseLike<unknown>).then(
-        () => span.end(),
-        (e: unknown) => {
-          recordError(span, e);
-          span.end();
-        },
-      );
-    } else {
-      span.end();
-    }
-    return result;
+    return runInSpan(span, trace.setSpan(parent, span), next, env);
   };
 
   const isSpan = (x: Span | SpanContext): x is Span => typeof (x as Span).spanContext === 'function';
@@ -254,7 +231,7 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
         decision = pendingDecision;
         pendingActor = undefined;
       } else {
-        decision = isIgnored(kinds.of(actor)) ? NONE : decide();
+        decision = isIgnoredActor(actor) ? NONE : decide();
       }
       if (decision === NONE) return next(env);
       const made = produce(env, kinds.of(actor), 'send', decision);
@@ -276,12 +253,13 @@ export function createTracingMiddleware(options: TracingOptions = {}): Middlewar
     },
 
     ask(env: Envelope, next: Next<Promise<unknown>>): Promise<unknown> {
-      // The sampling decision first: most asks (outside a trace, skipped by the head sampler) stop here.
+      // Ignored kinds (scrapes) first, as in `intercepts`: they take no sampler step. Then the
+      // decision: most asks (outside a trace, skipped by the head sampler) stop there.
+      const actor = env.to.actor;
+      if (isIgnoredActor(actor)) return next(env);
       const decision = decide();
       if (decision === NONE) return next(env);
-      const kind = kinds.of(env.to.actor);
-      if (isIgnored(kind)) return next(env);
-      const made = produce(env, kind, 'ask', decision);
+      const made = produce(env, kinds.of(actor), 'ask', decision);
       if (made === undefined) return next(env);
       if (!isSpan(made)) return next(withTrace(env, made));
       let p: Promise<unknown>;
