@@ -53,4 +53,29 @@ describe('createRequestTracer', () => {
     );
     expect(() => createRequestTracer({ ratio: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+
+  it('pick then trace picks the same requests as run, and trace takes no sampler step (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, ratio) => {
+        exporter.reset();
+        const byRun = createRequestTracer({ tracerProvider: provider, ratio, rng: seededRng(seed) });
+        const runPicked: number[] = [];
+        for (let i = 0; i < 100; i++) byRun.run('r', undefined, () => (trace.getActiveSpan() === undefined ? undefined : runPicked.push(i)));
+        exporter.reset();
+        const byPick = createRequestTracer({ tracerProvider: provider, ratio, rng: seededRng(seed) });
+        const picked: number[] = [];
+        for (let i = 0; i < 100; i++) if (byPick.pick()) byPick.trace('r', { 'db.operation.name': 'R' }, () => picked.push(i));
+        expect(picked).toEqual(runPicked);
+        expect(exporter.getFinishedSpans().length).toBe(picked.length);
+        for (const s of exporter.getFinishedSpans()) expect(s.attributes['db.operation.name']).toBe('R');
+      }),
+      { numRuns: 30 },
+    );
+    // trace always makes a span, whatever the ratio: it is the caller's picked request.
+    exporter.reset();
+    const never = createRequestTracer({ tracerProvider: provider, ratio: 0 });
+    expect(never.pick()).toBe(false);
+    expect(never.trace('x', undefined, () => 7)).toBe(7);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['x']);
+  });
 });

@@ -24,6 +24,17 @@ export interface RequestTracer {
    * recorded on it and passed on unchanged. Returns what `fn` returns.
    */
   run<T>(name: string, attributes: Attributes | undefined, fn: () => T): T;
+  /**
+   * One sampler step on its own: whether the next request is to be traced. `run(name, a, fn)` is
+   * `pick() ? trace(name, a, fn) : fn()`; a hot server that wants no closure for the requests it
+   * does not trace asks `pick()` first and calls `trace` only for the picked ones.
+   */
+  pick(): boolean;
+  /**
+   * Runs `fn` inside a new active SERVER span named `name`, without a sampler step (the SDK's own
+   * sampler still applies). Ends and records like `run`.
+   */
+  trace<T>(name: string, attributes: Attributes | undefined, fn: () => T): T;
 }
 
 /**
@@ -40,11 +51,15 @@ export function createRequestTracer(options: RequestTracerOptions = {}): Request
   if (typeof rng?.next !== 'function') throw new ShnError('INVALID_ARGUMENT', 'request tracer: rng must have next()');
   const tracer = (tracerProvider ?? trace).getTracer(TRACER_NAME);
   const sampler = new HeadSampler(ratio, rng);
+  const traced = <T>(name: string, attributes: Attributes | undefined, fn: () => T): T => {
+    const span = tracer.startSpan(name, attributes === undefined ? { kind: SpanKind.SERVER } : { kind: SpanKind.SERVER, attributes });
+    return runInSpan(span, trace.setSpan(context.active(), span), fn, undefined);
+  };
   return {
     run<T>(name: string, attributes: Attributes | undefined, fn: () => T): T {
-      if (!sampler.take()) return fn();
-      const span = tracer.startSpan(name, { kind: SpanKind.SERVER, ...(attributes === undefined ? {} : { attributes }) });
-      return runInSpan(span, trace.setSpan(context.active(), span), fn, undefined);
+      return sampler.take() ? traced(name, attributes, fn) : fn();
     },
+    pick: () => sampler.take(),
+    trace: traced,
   };
 }

@@ -270,4 +270,43 @@ describe('CommandExecutor: instrument timing', () => {
       { numRuns: 40 },
     );
   });
+
+  it('with traceNext, runs exactly the picked commands inside run, and still times each known command once (property)', async () => {
+    const commands = fc.constantFrom(['SET', 'k', 'v'], ['GET', 'k'], ['INCR', 'k'], ['GET'], ['PING'], ['NOPE', 'x'], ['DEL', 'k']);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(commands, fc.boolean()), { maxLength: 25 }), async (script) => {
+        const plainRun = setup(2);
+        const clock = new FakeClock();
+        const recorded: [string, unknown][] = [];
+        const wrapped: string[] = [];
+        let asked = 0;
+        const exec = new CommandExecutor({
+          backend: new LocalBackend({ shards: 2, clock }),
+          clock,
+          instrument: {
+            run: (name, f) => (wrapped.push(name), f()),
+            timing: { now: () => 1, record: (name, _startedAt, reply) => void recorded.push([name, plain(reply)]) },
+            traceNext: () => script[asked++]?.[1] ?? false,
+          },
+        });
+        const session = createClientSession(9, '127.0.0.1:5557');
+        const expectedRecorded: [string, unknown][] = [];
+        const expectedWrapped: string[] = [];
+        for (const [args, pick] of script) {
+          const want = await plainRun.run(...args);
+          const got = plain(await exec.execute(args.map((a) => Buffer.from(a)), session));
+          expect(got).toEqual(want);
+          if (args[0] === 'NOPE') {
+            asked++; // an unknown command is answered before any instrument hook
+            continue;
+          }
+          expectedRecorded.push([(args[0] as string).toLowerCase(), want]);
+          if (pick) expectedWrapped.push((args[0] as string).toLowerCase());
+        }
+        expect(recorded).toEqual(expectedRecorded);
+        expect(wrapped).toEqual(expectedWrapped);
+      }),
+      { numRuns: 40 },
+    );
+  });
 });

@@ -24,7 +24,11 @@ export interface CommandExecutorOptions {
 /** Something that turns a parsed command into a reply; the TCP server depends only on this. */
 /** What the executor needs of an instrument (shn-kv's telemetry implements it). */
 export interface CommandInstrumentHooks {
-  /** Runs one command inside whatever the instrument wraps it in (a trace span, timing). */
+  /**
+   * Runs one command inside whatever the instrument wraps it in. Without `timing` that includes
+   * timing it; with `timing` the executor times every command itself and calls `run` only for
+   * the commands `traceNext` picks, so `run` then only adds its trace span.
+   */
   run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply>;
   /**
    * When set, the executor times commands itself instead of calling `run`: `now()` before the
@@ -32,6 +36,11 @@ export interface CommandInstrumentHooks {
    * extra promise per command.
    */
   readonly timing?: { now(): number; record(name: string, startedAt: number, reply: Reply): void } | undefined;
+  /**
+   * With `timing`: asked once per command, whether this one also runs inside `run` (a trace
+   * span); absent = never. The commands it says no to cost the same as with timing alone.
+   */
+  readonly traceNext?: (() => boolean) | undefined;
 }
 
 export interface CommandRouter {
@@ -80,7 +89,9 @@ export class CommandExecutor implements CommandRouter {
     const timing = instrument.timing;
     if (timing === undefined) return instrument.run(spec.name, () => this.run(spec, args, session, undefined));
     const startedAt = timing.now();
-    return this.run(spec, args, session, (reply) => timing.record(spec.name, startedAt, reply));
+    const done = (reply: Reply): void => timing.record(spec.name, startedAt, reply);
+    if (instrument.traceNext !== undefined && instrument.traceNext()) return instrument.run(spec.name, () => this.run(spec, args, session, done));
+    return this.run(spec, args, session, done);
   }
 
   /** Runs the command; `done` (if any) gets its reply, error replies included, once it is known. */

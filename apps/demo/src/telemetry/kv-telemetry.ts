@@ -29,12 +29,16 @@ export interface KvTelemetryParams {
 }
 
 /**
- * Times one command and, with tracing, runs it inside its SERVER span. With metrics only,
- * `timing` lets the executor time commands itself (no wrapper, no extra promise per command).
+ * Times one command and, with tracing, runs it inside its SERVER span. `timing` lets the
+ * executor time commands itself (no wrapper, no extra promise per command); with tracing,
+ * `traceNext` picks the commands (1 in 100 at `--trace-ratio 0.01`) that `run` wraps in a span,
+ * so the others cost what they cost with metrics alone, plus a decrement.
  */
 export interface CommandInstrument {
   run(name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply>;
   readonly timing?: { now(): number; record(name: string, startedAt: number, reply: Reply): void } | undefined;
+  /** With tracing: one head-sampler step per command; the picked ones run inside `run` (their SERVER span). */
+  readonly traceNext?: (() => boolean) | undefined;
 }
 
 /** This thread's telemetry (undefined when `off`). */
@@ -75,18 +79,6 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
   const commands = telemetry.commandMetrics({ prefix: 'shn_kv' });
   const tracer = mode === 'tracing' ? createRequestTracer({ ratio }) : undefined;
   const clock = systemClock;
-  const timed = (name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> => {
-    const t0 = clock.monotonic();
-    const out = exec();
-    if (out instanceof Promise) {
-      return out.then((r) => {
-        commands.record(name, (clock.monotonic() - t0) / 1000, isErrorReply(r));
-        return r;
-      });
-    }
-    commands.record(name, (clock.monotonic() - t0) / 1000, isErrorReply(out));
-    return out;
-  };
   // A command's span name and attributes, made once per command name (a bounded cache: names
   // are client input), so that the 99% of commands the tracer skips allocate no strings.
   const spanInfo = new Map<string, { name: string; attributes: Record<string, string> }>();
@@ -99,20 +91,36 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
     }
     return info;
   };
+  const timing = {
+    now: () => clock.monotonic(),
+    record: (name: string, startedAt: number, reply: Reply) => commands.record(name, (clock.monotonic() - startedAt) / 1000, isErrorReply(reply)),
+  };
+  // `run` is what a caller without `timing` uses (and, with tracing, what a picked command runs
+  // in): it times the command and, with tracing, wraps it in its SERVER span.
+  const timed = (name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> => {
+    const t0 = timing.now();
+    const out = exec();
+    if (out instanceof Promise) {
+      return out.then((r) => {
+        timing.record(name, t0, r);
+        return r;
+      });
+    }
+    timing.record(name, t0, out);
+    return out;
+  };
   const instrument: CommandInstrument =
     tracer === undefined
-      ? {
-          run: timed,
-          timing: {
-            now: () => clock.monotonic(),
-            record: (name, startedAt, reply) => commands.record(name, (clock.monotonic() - startedAt) / 1000, isErrorReply(reply)),
-          },
-        }
+      ? { run: timed, timing }
       : {
+          // The executor times every command through `timing` and asks `traceNext` once per
+          // command; `run` then only opens the span of a picked one (its timing is the executor's).
           run: (name, exec) => {
             const info = infoOf(name);
-            return tracer.run(info.name, info.attributes, () => timed(name, exec));
+            return tracer.trace(info.name, info.attributes, exec);
           },
+          timing,
+          traceNext: () => tracer.pick(),
         };
   return (slot.value = { mode, telemetry, commands, tracer, instrument });
 }
