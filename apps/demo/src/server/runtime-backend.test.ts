@@ -1,7 +1,8 @@
 import { ShnError, type Timer } from '@shn/core';
 import type { Runtime } from '@shn/core-mailbox';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RuntimeBackend } from './runtime-backend.js';
+import { RuntimeBackend, type TraceScope } from './runtime-backend.js';
 
 const immediateTimer: Timer = { setTimeout: (fn) => (queueMicrotask(fn), {}), clearTimeout: () => undefined };
 
@@ -127,5 +128,73 @@ describe('RuntimeBackend', () => {
     const replies = await Promise.all(['a', 'b', 'c'].map((k) => b.onShard(0, { op: 'set', key: Buffer.from(k), value: big })));
     expect(replies).toEqual(['OK', 'OK', 'OK']);
     expect(accepted).toEqual(['a', 'b', 'c']);
+  });
+
+  it('with a trace scope, every batch is sent in the trace of the traced requests it carries (one at most), or in none; order and replies are kept (property)', async () => {
+    // A script of requests made in one turn or across turns, each to a shard, each traced (by one
+    // of three traces) or not; inflight bounds small enough that batches also wait in the backlog.
+    const step = fc.record({ shard: fc.integer({ min: 0, max: 1 }), trace: fc.constantFrom(undefined, undefined, 'A', 'B', 'C'), turn: fc.boolean(), bytes: fc.integer({ min: 1, max: 700 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (script) => {
+        let active: unknown;
+        const scope: TraceScope = {
+          capture: () => active,
+          run: (trace, send) => {
+            const outer = active;
+            active = trace;
+            try {
+              return send();
+            } finally {
+              active = outer;
+            }
+          },
+        };
+        const sent: { shard: number; trace: unknown; keys: string[] }[] = [];
+        const answers: (() => void)[] = [];
+        const rt = {
+          shards: 2,
+          shardOf: () => 0,
+          refOnShard: (shard: number) => ({
+            ask: (type: string, body: { reqs?: { args: Buffer[] }[]; args?: Buffer[] }) => {
+              const keys = (body.reqs ?? [body]).map((r) => r.args![1]!.toString());
+              sent.push({ shard, trace: active, keys });
+              return new Promise((resolve) => answers.push(() => resolve(type === 'batch' ? keys : keys[0])));
+            },
+          }),
+        } as unknown as Runtime;
+        const b = new RuntimeBackend(rt, { timer: immediateTimer, maxInflightBytes: 1024, traceScope: scope });
+        const traceOf = new Map<string, unknown>();
+        const replies: Promise<unknown>[] = [];
+        const turn = () => new Promise((r) => setImmediate(r));
+        for (const [i, st] of script.entries()) {
+          const key = `k${i}`;
+          traceOf.set(key, st.trace);
+          active = st.trace; // the request is made inside its command's context
+          replies.push(b.onShard(st.shard, { op: 'cmd', args: [Buffer.from('set'), Buffer.from(key), Buffer.alloc(st.bytes)] }));
+          active = i % 3 === 0 ? 'A' : undefined; // whatever context the caller is in afterwards
+          if (st.turn) await turn();
+        }
+        active = 'B'; // the context that schedules later flushes and drains must not leak into batches
+        let settled = 0;
+        for (const r of replies) void r.then(() => settled++);
+        for (let spins = 0; spins < 500 && settled < replies.length; spins++) {
+          await turn();
+          answers.shift()?.();
+        }
+        expect(settled, JSON.stringify({ sent, backlog: [b.backlogOf(0), b.backlogOf(1)], answers: answers.length })).toBe(replies.length);
+        expect((await Promise.all(replies)).map(String)).toEqual(script.map((_, i) => `k${i}`));
+        for (const batch of sent) {
+          const traces = new Set(batch.keys.map((k) => traceOf.get(k)).filter((t) => t !== undefined));
+          expect(traces.size).toBeLessThanOrEqual(1);
+          expect(batch.trace).toBe([...traces][0]);
+        }
+        // Per shard, the requests went out in the order they were made.
+        for (const shard of [0, 1]) {
+          const order = sent.filter((x) => x.shard === shard).flatMap((x) => x.keys);
+          expect(order).toEqual(script.flatMap((st, i) => (st.shard === shard ? [`k${i}`] : [])));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -19,6 +19,24 @@ const EMPTY = Buffer.alloc(0);
 interface Queued {
   readonly req: ShardRequest;
   readonly resolve: (reply: Reply) => void;
+  /** Its size as counted in the queue's bytes. */
+  readonly bytes: number;
+  /** The trace context the request was made in, when it was traced (see {@link TraceScope}). */
+  readonly trace?: unknown;
+}
+
+/**
+ * How batched requests keep their trace: the backend sends a batch from a later turn of the
+ * event loop, where the active trace context is whichever request scheduled the flush (or
+ * none). With a scope, each request's context is captured when it is queued, a batch never
+ * mixes two traced requests' contexts, and each batch is sent inside its own request's
+ * context, or outside any trace when it carries no traced request.
+ */
+export interface TraceScope {
+  /** The active context if it belongs to a traced request, else undefined (called once per queued request). */
+  capture(): unknown;
+  /** Runs `send` inside `trace` (a captured context), or outside any trace when undefined. */
+  run<T>(trace: unknown, send: () => T): T;
 }
 
 /** Key and value bytes of a request (an estimate of its frame size). */
@@ -62,12 +80,16 @@ export interface RuntimeBackendOptions {
   readonly messageBudget?: number;
   /** Called whenever a shard refuses a batch (full mailbox or ring) and it is queued for a retry. */
   readonly onRefused?: () => void;
+  /** Keeps each traced request's trace across the batching (shn-kv's tracing sets it); absent = no per-request work. */
+  readonly traceScope?: TraceScope;
 }
 
 interface Unit {
   readonly items: Queued[];
   bytes: number;
   attempts: number;
+  /** The trace context of the one traced request (or run of requests of one trace) it carries. */
+  trace?: unknown;
 }
 
 /** The kv system's router (the default one, as the runtime's `shardOf` uses). */
@@ -104,6 +126,10 @@ export class RuntimeBackend implements ShardBackend {
   private readonly batchBytes: number;
   private nextStage = 1;
   private readonly onRefused: () => void;
+  private readonly scope: TraceScope | undefined;
+  /** Per shard: the trace of the first traced request queued since the last flush, and whether another trace followed it. */
+  private readonly queueTrace: unknown[];
+  private readonly queueMixed: boolean[];
 
   private readonly queues: Queued[][];
   private readonly queuedBytes: number[];
@@ -129,6 +155,9 @@ export class RuntimeBackend implements ShardBackend {
     this.timer = options.timer ?? systemTimer;
     this.maxInflightBytes = options.maxInflightBytes ?? 1024 * 1024;
     this.onRefused = options.onRefused ?? (() => undefined);
+    this.scope = options.traceScope;
+    this.queueTrace = new Array<unknown>(rt.shards).fill(undefined);
+    this.queueMixed = new Array<boolean>(rt.shards).fill(false);
     this.budget = Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET);
     this.batchBytes = Math.min(MAX_BATCH_BYTES, this.budget);
     this.queues = Array.from({ length: this.shardCount }, () => []);
@@ -166,7 +195,15 @@ export class RuntimeBackend implements ShardBackend {
 
   private enqueue(shard: number, req: ShardRequest, bytes: number, resolve: (r: Reply) => void): void {
     const q = this.queues[shard]!;
-    q.push({ req, resolve: (r) => (isHeldReply(r) ? void this.fetchHeld(shard, r).then(resolve) : resolve(r)) });
+    const done = (r: Reply): void => (isHeldReply(r) ? void this.fetchHeld(shard, r).then(resolve) : resolve(r));
+    const trace = this.scope?.capture();
+    if (trace === undefined) q.push({ req, resolve: done, bytes });
+    else {
+      q.push({ req, resolve: done, bytes, trace });
+      const first = this.queueTrace[shard];
+      if (first === undefined) this.queueTrace[shard] = trace;
+      else if (first !== trace) this.queueMixed[shard] = true;
+    }
     this.queuedBytes[shard]! += bytes;
     if (q.length >= MAX_BATCH || this.queuedBytes[shard]! >= this.batchBytes) this.flushShard(shard);
     else if (!this.flushScheduled) {
@@ -231,17 +268,53 @@ export class RuntimeBackend implements ShardBackend {
     const bytes = this.queuedBytes[shard]!;
     this.queues[shard] = [];
     this.queuedBytes[shard] = 0;
+    const trace = this.queueTrace[shard];
+    if (trace === undefined) {
+      this.place(shard, { items: q, bytes, attempts: 0 });
+      return;
+    }
+    const mixed = this.queueMixed[shard];
+    this.queueTrace[shard] = undefined;
+    this.queueMixed[shard] = false;
+    if (!mixed) {
+      this.place(shard, { items: q, bytes, attempts: 0, trace });
+      return;
+    }
+    // Requests of two or more traces: one batch per trace, each starting at its first request
+    // (the untraced requests around them ride along), in order.
+    let unit: Unit = { items: [], bytes: 0, attempts: 0 };
+    for (const e of q) {
+      if (e.trace !== undefined && unit.trace !== undefined && e.trace !== unit.trace) {
+        this.place(shard, unit);
+        unit = { items: [], bytes: 0, attempts: 0 };
+      }
+      if (e.trace !== undefined) unit.trace = e.trace;
+      unit.items.push(e);
+      unit.bytes += e.bytes;
+    }
+    this.place(shard, unit);
+  }
+
+  /** Starts `unit` now if the shard has room and nothing waits before it, else queues it in the backlog (merged into its tail when that fits). */
+  private place(shard: number, unit: Unit): void {
     const bl = this.backlog[shard]!;
-    if (bl.length === 0 && this.canStart(shard, bytes)) {
-      this.start(shard, { items: q, bytes, attempts: 0 });
+    if (bl.length === 0 && this.canStart(shard, unit.bytes)) {
+      this.start(shard, unit);
       return;
     }
     const tail = bl[bl.length - 1];
-    if (tail !== undefined && tail.attempts === 0 && tail.items.length + q.length <= MAX_BATCH && tail.bytes + bytes <= this.batchBytes) {
-      tail.items.push(...q);
-      tail.bytes += bytes;
+    if (
+      tail !== undefined &&
+      tail.attempts === 0 &&
+      tail.items.length + unit.items.length <= MAX_BATCH &&
+      tail.bytes + unit.bytes <= this.batchBytes &&
+      (tail.trace === undefined || unit.trace === undefined || tail.trace === unit.trace)
+    ) {
+      tail.items.push(...unit.items);
+      tail.bytes += unit.bytes;
+      tail.trace ??= unit.trace;
     } else {
-      bl.push({ items: q, bytes, attempts: 0 });
+      bl.push(unit);
     }
   }
 
@@ -261,12 +334,13 @@ export class RuntimeBackend implements ShardBackend {
     this.inflightBytes[shard]! += unit.bytes;
     const ref = this.rt.refOnShard(shard, 'kv', 'any');
     const q = unit.items;
+    const send = (): Promise<Reply> =>
+      q.length === 1
+        ? ref.ask<Reply>(q[0]!.req.op, q[0]!.req, { timeoutMs: this.timeoutMs })
+        : ref.ask<Reply>('batch', { op: 'batch', reqs: q.map((e) => e.req) }, { timeoutMs: this.timeoutMs });
     let ask: Promise<Reply>;
     try {
-      ask =
-        q.length === 1
-          ? ref.ask<Reply>(q[0]!.req.op, q[0]!.req, { timeoutMs: this.timeoutMs })
-          : ref.ask<Reply>('batch', { op: 'batch', reqs: q.map((e) => e.req) }, { timeoutMs: this.timeoutMs });
+      ask = this.scope === undefined ? send() : this.scope.run(unit.trace, send);
     } catch (err) {
       ask = Promise.reject(err);
     }

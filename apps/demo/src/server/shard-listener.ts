@@ -99,10 +99,16 @@ export function ensureListening(req: ShardListenRequest): Promise<{ port: number
       refOnShard: (shard: number) => (state ?? s).ctx.ref('kv', ids[shard]!),
       gauges: () => [],
     };
-    const remote = new RuntimeBackend(messenger, { askTimeoutMs: req.askTimeoutMs, maxInflightBytes: req.maxInflightBytes, messageBudget: req.messageBudget });
+    const kvt = kvTelemetry();
+    const remote = new RuntimeBackend(messenger, {
+      askTimeoutMs: req.askTimeoutMs,
+      maxInflightBytes: req.maxInflightBytes,
+      messageBudget: req.messageBudget,
+      ...(kvt?.traceScope === undefined ? {} : { traceScope: kvt.traceScope }),
+    });
     const backend = new ShardOwnedBackend(s.shard, remote);
     const mode = `shard-owned (every shard listens with reusePort and parses RESP itself)`;
-    const instrument = kvTelemetry()?.instrument;
+    const instrument = kvt?.instrument;
     const executor = aclGate(new CommandExecutor({ backend, stats: () => ({ ...statsOf(counters), connectionMode: mode }), ...(instrument ? { instrument } : {}) }), req.acl);
     listener = listenKv({
       router: executor,

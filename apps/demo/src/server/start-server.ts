@@ -176,10 +176,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       params: { ...options.params, messageBudget, ...(persistence === undefined ? {} : { persistence }) },
     });
     telemetryAdmin = createKvAdminHandler(runtime);
-    const instrument = kvTelemetry()?.instrument; // the main thread's, just made by the system module
+    const kvt = kvTelemetry(); // the main thread's, just made by the system module
+    const instrument = kvt?.instrument;
     const askTimeoutMs = options.askTimeoutMs ?? 5000;
     const maxInflightBytes = Math.floor(ringCapacity / 8);
-    const backend = new RuntimeBackend(runtime, { askTimeoutMs, maxInflightBytes, messageBudget, onRefused: () => counters.shardRefusals++ });
+    const backend = new RuntimeBackend(runtime, {
+      askTimeoutMs,
+      maxInflightBytes,
+      messageBudget,
+      onRefused: () => counters.shardRefusals++,
+      ...(kvt?.traceScope === undefined ? {} : { traceScope: kvt.traceScope }),
+    });
     const executor = aclGate(new CommandExecutor({ backend, clock, stats: () => ({ ...counters, connectionMode: `${mode.mode} (${mode.reason})` }), ...(instrument ? { instrument } : {}) }), acl);
     const admission = options.admission === undefined ? {} : { admission: createAdmission(options.admission, options.clock) };
     const want = options.connections ?? 'auto';

@@ -6,10 +6,12 @@
  * The state lives on `globalThis` under a `Symbol.for` key, so the system module loaded from
  * `dist/` and the server code loaded from sources (vitest) see the same instance in a thread.
  */
+import { ROOT_CONTEXT, context, trace, type Context } from '@opentelemetry/api';
 import { ShnError, systemClock, type ActorKindDefinition, type Middleware } from '@shn/core';
 import { createRequestTracer, createTelemetry, type CommandMetrics, type RequestTracer, type Telemetry } from '@shn/telemetry';
 import type { Reply } from '../resp/reply.js';
 import { isErrorReply } from '../resp/reply.js';
+import type { TraceScope } from '../server/runtime-backend.js';
 import { installTracingSdk } from './tracing-sdk.js';
 
 /** `--telemetry`: what runs. `off` adds no middleware and no per-command work at all. */
@@ -48,7 +50,21 @@ export interface KvTelemetry {
   readonly commands: CommandMetrics;
   readonly tracer: RequestTracer | undefined;
   readonly instrument: CommandInstrument;
+  /** With tracing: keeps each traced command's context across the backend's batching. */
+  readonly traceScope: TraceScope | undefined;
 }
+
+/**
+ * The backend's trace scope: a request made inside a recording span (a traced command) keeps
+ * that context; batches are sent inside their request's context, or outside any trace.
+ */
+const TRACE_SCOPE: TraceScope = {
+  capture: () => {
+    const ctx = context.active();
+    return trace.getSpan(ctx)?.isRecording() === true ? ctx : undefined;
+  },
+  run: (ctx, send) => context.with((ctx as Context | undefined) ?? ROOT_CONTEXT, send),
+};
 
 const KEY = Symbol.for('shn-kv.telemetry');
 type Slot = { value: KvTelemetry | undefined };
@@ -75,7 +91,10 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
   if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) throw new ShnError('INVALID_ARGUMENT', `traceRatio must be in [0, 1], got ${String(ratio)}`);
   if (mode === 'off') return (slot.value = undefined);
   if (mode === 'tracing') installTracingSdk(params?.traceExporter ?? 'none');
-  const telemetry = createTelemetry({ metrics: true, tracing: mode === 'tracing', logs: false });
+  // Traces start at RESP commands only (the request tracer, at `traceRatio`); the middleware
+  // continues them into the shards and starts none of its own (`roots: false`), so the backend's
+  // batches of untraced commands are never traced.
+  const telemetry = createTelemetry({ metrics: true, tracing: mode === 'tracing' ? { roots: false } : false, logs: false });
   const commands = telemetry.commandMetrics({ prefix: 'shn_kv' });
   const tracer = mode === 'tracing' ? createRequestTracer({ ratio }) : undefined;
   const clock = systemClock;
@@ -122,7 +141,7 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
           timing,
           traceNext: () => tracer.pick(),
         };
-  return (slot.value = { mode, telemetry, commands, tracer, instrument });
+  return (slot.value = { mode, telemetry, commands, tracer, instrument, traceScope: tracer === undefined ? undefined : TRACE_SCOPE });
 }
 
 /** This thread's telemetry, if configured and not off. */
