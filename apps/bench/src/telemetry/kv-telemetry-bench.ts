@@ -48,6 +48,7 @@ export async function measureKvSettings(result: ResultBuilder, options: { quick:
         return new Map(parseRedisBenchmarkCsv(stdout).map((r) => [r.test.split(' ')[0]!, r.rps]));
       }),
     );
+    result.note('shn-kv tracing (--trace-ratio 0.01): 1% of RESP commands start a trace (a SERVER span, an `ask kv` span per shard batch it rides in, a `process kv` span on the shard), exported by OTLP/HTTP to a local sink every 200 ms; the middleware starts no traces of its own, and the other 99% of commands carry no header. The SDK installs AsyncLocalStorageContextManager, which on Node 20 runs async hooks for every promise of the thread once the first traced command ran.');
     KV_SETTINGS.forEach((s, i) => {
       for (const t of ['SET', 'GET']) {
         const samples = (rounds[i] ?? []).map((m) => m.get(t)).filter((v): v is number => v !== undefined);
