@@ -164,6 +164,26 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
     return r;
   };
 
+  /**
+   * One delivery to an actor of a counted kind: counted, timed 1 in `timeEvery`, failures counted
+   * by code. `label` and `onReject` are the actor's when known in advance (`receiveFor`), else
+   * made only on a failure.
+   */
+  const countedReceive = (c: KindCells, label: string | undefined, onReject: ((e: unknown) => void) | undefined, env: Envelope, next: Next<unknown>): unknown => {
+    c.received.value++;
+    if (c.untilTimed === 0) return timedReceive(c, label ?? kindLabel(env.to.actor), env, next);
+    c.untilTimed--;
+    let r: unknown;
+    try {
+      r = next(env);
+    } catch (e) {
+      failed.cell(label ?? kindLabel(env.to.actor), errorCode(e)).value++;
+      throw e;
+    }
+    if (isThenable(r)) (r as PromiseLike<unknown>).then(undefined, onReject ?? ((e: unknown) => void failed.cell(kindLabel(env.to.actor), errorCode(e)).value++));
+    return r;
+  };
+
   return {
     name: 'shn.telemetry.metrics',
 
@@ -206,41 +226,12 @@ export function createMetricsMiddleware(options: MessageMetricsOptions): Middlew
       const countFailure = (e: unknown): void => {
         failed.cell(label, errorCode(e)).value++;
       };
-      return (env, next) => {
-        c.received.value++;
-        if (c.untilTimed === 0) return timedReceive(c, label, env, next);
-        c.untilTimed--;
-        let r: unknown;
-        try {
-          r = next(env);
-        } catch (e) {
-          countFailure(e);
-          throw e;
-        }
-        if (isThenable(r)) (r as PromiseLike<unknown>).then(undefined, countFailure);
-        return r;
-      };
+      return (env, next) => countedReceive(c, label, countFailure, env, next);
     },
 
     receive(env: Envelope, next: Next<unknown>): unknown {
       const c = cellsOf(env.to.actor);
-      if (c === null) return next(env);
-      c.received.value++;
-      if (c.untilTimed === 0) return timedReceive(c, kindLabel(env.to.actor), env, next);
-      c.untilTimed--;
-      let r: unknown;
-      try {
-        r = next(env);
-      } catch (e) {
-        failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
-        throw e;
-      }
-      if (isThenable(r)) {
-        (r as PromiseLike<unknown>).then(undefined, (e: unknown) => {
-          failed.cell(kindLabel(env.to.actor), errorCode(e)).value++;
-        });
-      }
-      return r;
+      return c === null ? next(env) : countedReceive(c, undefined, undefined, env, next);
     },
   };
 }

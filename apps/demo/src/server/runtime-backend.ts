@@ -127,9 +127,6 @@ export class RuntimeBackend implements ShardBackend {
   private nextStage = 1;
   private readonly onRefused: () => void;
   private readonly scope: TraceScope | undefined;
-  /** Per shard: the trace of the first traced request queued since the last flush, and whether another trace followed it. */
-  private readonly queueTrace: unknown[];
-  private readonly queueMixed: boolean[];
 
   private readonly queues: Queued[][];
   private readonly queuedBytes: number[];
@@ -156,8 +153,6 @@ export class RuntimeBackend implements ShardBackend {
     this.maxInflightBytes = options.maxInflightBytes ?? 1024 * 1024;
     this.onRefused = options.onRefused ?? (() => undefined);
     this.scope = options.traceScope;
-    this.queueTrace = new Array<unknown>(rt.shards).fill(undefined);
-    this.queueMixed = new Array<boolean>(rt.shards).fill(false);
     this.budget = Math.max(1024, options.messageBudget ?? DEFAULT_MESSAGE_BUDGET);
     this.batchBytes = Math.min(MAX_BATCH_BYTES, this.budget);
     this.queues = Array.from({ length: this.shardCount }, () => []);
@@ -197,13 +192,7 @@ export class RuntimeBackend implements ShardBackend {
     const q = this.queues[shard]!;
     const done = (r: Reply): void => (isHeldReply(r) ? void this.fetchHeld(shard, r).then(resolve) : resolve(r));
     const trace = this.scope?.capture();
-    if (trace === undefined) q.push({ req, resolve: done, bytes });
-    else {
-      q.push({ req, resolve: done, bytes, trace });
-      const first = this.queueTrace[shard];
-      if (first === undefined) this.queueTrace[shard] = trace;
-      else if (first !== trace) this.queueMixed[shard] = true;
-    }
+    q.push(trace === undefined ? { req, resolve: done, bytes } : { req, resolve: done, bytes, trace });
     this.queuedBytes[shard]! += bytes;
     if (q.length >= MAX_BATCH || this.queuedBytes[shard]! >= this.batchBytes) this.flushShard(shard);
     else if (!this.flushScheduled) {
@@ -268,20 +257,12 @@ export class RuntimeBackend implements ShardBackend {
     const bytes = this.queuedBytes[shard]!;
     this.queues[shard] = [];
     this.queuedBytes[shard] = 0;
-    const trace = this.queueTrace[shard];
-    if (trace === undefined) {
+    if (this.scope === undefined) {
       this.place(shard, { items: q, bytes, attempts: 0 });
       return;
     }
-    const mixed = this.queueMixed[shard];
-    this.queueTrace[shard] = undefined;
-    this.queueMixed[shard] = false;
-    if (!mixed) {
-      this.place(shard, { items: q, bytes, attempts: 0, trace });
-      return;
-    }
-    // Requests of two or more traces: one batch per trace, each starting at its first request
-    // (the untraced requests around them ride along), in order.
+    // With tracing: one batch per traced command, each starting at its first request (untraced
+    // requests ride along), in order; a queue without two traces stays one batch.
     let unit: Unit = { items: [], bytes: 0, attempts: 0 };
     for (const e of q) {
       if (e.trace !== undefined && unit.trace !== undefined && e.trace !== unit.trace) {

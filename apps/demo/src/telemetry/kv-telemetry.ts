@@ -114,8 +114,8 @@ export function configureKvTelemetry(params: KvTelemetryParams | undefined): KvT
     now: () => clock.monotonic(),
     record: (name: string, startedAt: number, reply: Reply) => commands.record(name, (clock.monotonic() - startedAt) / 1000, isErrorReply(reply)),
   };
-  // `run` is what a caller without `timing` uses (and, with tracing, what a picked command runs
-  // in): it times the command and, with tracing, wraps it in its SERVER span.
+  // Metrics only: `run` times the command, for a caller that does not use `timing` (the
+  // executor does, so it never calls this one).
   const timed = (name: string, exec: () => Reply | Promise<Reply>): Reply | Promise<Reply> => {
     const t0 = timing.now();
     const out = exec();
