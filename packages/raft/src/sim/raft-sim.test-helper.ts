@@ -1,6 +1,7 @@
 /**
- * Raft under @shn/sim with the production actor host: virtual time, the simulated network (loss,
- * duplication, reordering, partitions), SimStore disks that lose un-fsynced writes (and keep a
+ * The scenario of the raft simulation tests (raft-sim-*.test.ts): raft under @shn/sim with the
+ * production actor host, virtual time, the simulated network (loss, duplication, reordering,
+ * partitions), SimStore disks that lose un-fsynced writes (and keep a
  * random prefix of them, with torn writes), crashes and restarts, pauses and membership churn.
  * Election safety, state-machine safety and leader completeness are checked after every step;
  * every client history must be linearizable; after healing the cluster must commit again.
@@ -8,12 +9,13 @@
 import { createActorHost } from '@shn/core-mailbox';
 import { checkDeterminism, checkOperations, createKvModel, defineScenario, runScenario } from '@shn/sim';
 import type { Scenario } from '@shn/sim';
-import { describe, expect, it } from 'vitest';
+import { it } from 'vitest';
 import { raftActor } from './raft-actor.test-helper.js';
 import type { KvOp, Observed, RaftActor } from './raft-actor.test-helper.js';
 import { logMatchingViolation } from '../log-matching.test-helper.js';
 
-const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 500);
+/** Seeds per cluster size (RAFT_SIM_SEEDS overrides). */
+export const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 500);
 /** Every fault has ended (restarted, healed) by then, ms of virtual time. */
 const FAULTS_END_MS = 3000;
 /** After that, a write must commit within this long (election timeouts are 100–200 ms). */
@@ -29,7 +31,8 @@ interface Ctx {
   readonly voters: string[];
 }
 
-function scenario(size: number, churn: boolean): Scenario<Ctx> {
+/** The scenario of `size` voters and three clients, with membership churn if `churn`. */
+export function scenario(size: number, churn: boolean): Scenario<Ctx> {
   const voters = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const clients = ['c1', 'c2', 'c3'];
   return defineScenario<Ctx>({
@@ -162,29 +165,32 @@ function scenario(size: number, churn: boolean): Scenario<Ctx> {
   });
 }
 
-describe('raft under @shn/sim, in the production actor host', () => {
-  for (const [size, churn] of [
-    [3, false],
-    [5, true],
-  ] as const) {
-    it(`${size} nodes${churn ? ' with membership churn' : ''}: ${SEEDS} seeds are safe, linearizable and live`, async () => {
-      const s = scenario(size, churn);
-      const only = process.env['RAFT_SIM_ONLY'];
-      if (only !== undefined) {
-        const r = await runScenario(s, Number(only), { host: createActorHost });
-        const pat = new RegExp(process.env['RAFT_SIM_GREP'] ?? 'vote|crash|restart|FAIL');
-        for (const line of r.sim.log.lines) if (pat.test(line)) console.log(line.slice(0, 300));
-        return;
-      }
-      for (let seed = 1; seed <= SEEDS; seed++) {
-        const r = await runScenario(s, seed, { host: createActorHost });
-        if (!r.ok) throw new Error(`seed ${seed}: ${r.failure?.kind}: ${r.failure?.message}`);
-      }
-    }, 900_000);
-  }
+/**
+ * One test running seeds `from`..`to` (inclusive) of the scenario: the seeds of one size are split
+ * over several files so that vitest's workers run them side by side. RAFT_SIM_ONLY=<seed> runs
+ * only that seed (in the file whose range holds it) and prints its log lines matching
+ * RAFT_SIM_GREP.
+ */
+export function seedRangeTest(size: number, churn: boolean, from: number, to: number): void {
+  it(`${size} nodes${churn ? ' with membership churn' : ''}: seeds ${from}–${to} of ${SEEDS} are safe, linearizable and live`, async () => {
+    const s = scenario(size, churn);
+    const only = process.env['RAFT_SIM_ONLY'];
+    if (only !== undefined) {
+      const seed = Number(only);
+      if (seed < from || seed > to) return;
+      const r = await runScenario(s, seed, { host: createActorHost });
+      const pat = new RegExp(process.env['RAFT_SIM_GREP'] ?? 'vote|crash|restart|FAIL');
+      for (const line of r.sim.log.lines) if (pat.test(line)) console.log(line.slice(0, 300));
+      return;
+    }
+    for (let seed = from; seed <= to; seed++) {
+      const r = await runScenario(s, seed, { host: createActorHost });
+      if (!r.ok) throw new Error(`seed ${seed}: ${r.failure?.kind}: ${r.failure?.message}`);
+    }
+  }, 900_000);
+}
 
-  it('a run is deterministic: the same seed gives a byte-identical event log', async () => {
-    const report = await checkDeterminism(scenario(3, false), 7, { host: createActorHost });
-    expect(report.deterministic).toBe(true);
-  });
-});
+/** {@link checkDeterminism} of the scenario at `seed`. */
+export function checkDeterminismOf(size: number, churn: boolean, seed: number): ReturnType<typeof checkDeterminism> {
+  return checkDeterminism(scenario(size, churn), seed, { host: createActorHost });
+}
