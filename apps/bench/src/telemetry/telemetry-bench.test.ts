@@ -35,12 +35,13 @@ describe('pnpm bench telemetry --quick', () => {
     const md = await readFile(path.join(outDir, 'telemetry.quick.md'), 'utf8');
     expect(json.name).toBe('telemetry');
     const ids = json.figures.map((f) => f.id).sort();
-    for (const s of ['off', 'metrics', 'tracing', 'tracing-sdk']) {
+    for (const s of ['off', 'metrics', 'tracing', 'tracing-sdk', 'tracing-check', 'tracing-unrecorded']) {
       expect(ids).toContain(`runtime.${s}.tell`);
       expect(ids).toContain(`runtime.${s}.ask.p50`);
     }
     const goals = json.ratios.filter((r) => r.goal !== undefined).map((r) => [r.id, r.goal]);
     const kvSkipped = json.skipped.some((s) => s.id === 'kv');
+    expect(json.ratios.map((r) => r.id)).toEqual(expect.arrayContaining(['split.check.tell', 'split.unrecorded.tell', 'split.tracing.tell']));
     expect(goals).toEqual([
       ['metrics.tell', '>= 0.95'],
       ['tracing.tell', '>= 0.9'],

@@ -4,7 +4,7 @@ import type { Runtime } from '@shn/core-mailbox';
 import { measureLatencies, measureRate, repeatAlternating } from '../harness/measure.js';
 import type { MeasureSpan } from '../harness/measure.js';
 import { ResultBuilder } from '../harness/result-builder.js';
-import { TRACE_RATIO } from './telemetry-bench-system.js';
+import { TELEMETRY_SETTINGS, TRACE_RATIO } from './telemetry-bench-system.js';
 import { measureKvSettings } from './kv-telemetry-bench.js';
 import type { TelemetrySetting } from './telemetry-bench-system.js';
 
@@ -19,12 +19,14 @@ export interface TelemetryBenchOptions {
   readonly log?: (line: string) => void;
 }
 
-const SETTINGS: readonly TelemetrySetting[] = ['off', 'metrics', 'tracing', 'tracing-sdk'];
+const SETTINGS = TELEMETRY_SETTINGS;
 const LABEL: Readonly<Record<TelemetrySetting, string>> = {
   off: 'runtime, telemetry off',
   metrics: 'runtime, metrics on',
   tracing: `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (roots: ${TRACE_RATIO})`,
   'tracing-sdk': `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (SDK ratio sampler)`,
+  'tracing-check': 'runtime, metrics + tracing that picks no root (roots: false)',
+  'tracing-unrecorded': `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (roots: ${TRACE_RATIO}) with an SDK that records nothing`,
 };
 const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -45,9 +47,10 @@ async function tellBatch(rt: Runtime, n: number, keys: readonly string[]): Promi
 }
 
 /**
- * The telemetry overhead bench: four one-shard runtimes alive side by side, identical but for
+ * The telemetry overhead bench: six one-shard runtimes alive side by side, identical but for
  * their telemetry setting (off / metrics / metrics + tracing at 1% by the middleware's `roots`
- * head sampler / metrics + tracing at 1% by the SDK's ratio sampler), measured in
+ * head sampler / metrics + tracing at 1% by the SDK's ratio sampler / the two that split the
+ * tracing cost, see telemetry-bench-system.ts), measured in
  * alternating rounds: runtime tell throughput (main thread → shard, the public `tell`) and ask
  * round-trip p50. Ratios against `off` in the same run, with goals: metrics costs at most 5%,
  * tracing at 1% at most 10%. The raw SPSC ring sits below the middleware layer, so telemetry
@@ -91,10 +94,15 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   result.addRatio('metrics.tell', 'metrics on / off, tell msg/s (cost at most 5%)', 'runtime.metrics.tell', 'runtime.off.tell', { op: '>=', value: 0.95 });
   result.addRatio('tracing.tell', `metrics + tracing ${TRACE_RATIO * 100}% / off, tell msg/s (cost at most 10%)`, 'runtime.tracing.tell', 'runtime.off.tell', { op: '>=', value: 0.9 });
   result.addRatio('tracing-sdk.tell', `metrics + tracing ${TRACE_RATIO * 100}% by the SDK sampler / off, tell msg/s`, 'runtime.tracing-sdk.tell', 'runtime.off.tell');
+ // The split of the tracing cost, each against metrics alone (no goals): what every tell pays,
+  // what the picked 1% pay without recording, and the whole.
+  result.addRatio('split.check.tell', 'tracing that picks nothing / metrics, tell msg/s (the per-tell intercepts call and active-context lookup)', 'runtime.tracing-check.tell', 'runtime.metrics.tell');
+  result.addRatio('split.unrecorded.tell', `tracing ${TRACE_RATIO * 100}%, spans not recorded / metrics, tell msg/s (adds ids, traceparent and the envelope path of the picked tells)`, 'runtime.tracing-unrecorded.tell', 'runtime.metrics.tell');
+  result.addRatio('split.tracing.tell', `tracing ${TRACE_RATIO * 100}% / metrics, tell msg/s (adds recording the spans)`, 'runtime.tracing.tell', 'runtime.metrics.tell');
   result.addRatio('metrics.ask', 'metrics on / off, ask p50 (lower is better)', 'runtime.metrics.ask.p50', 'runtime.off.ask.p50');
   result.addRatio('tracing.ask', `metrics + tracing ${TRACE_RATIO * 100}% / off, ask p50 (lower is better)`, 'runtime.tracing.ask.p50', 'runtime.off.ask.p50');
   await measureKvSettings(result, { quick, repeats, warmups, log });
-  result.note('The four runtimes (1 shard each) are alive together and measured in rotating order each round, so drifts of a shared machine hit every setting alike.');
+  result.note('The six runtimes (1 shard each) are alive together and measured in rotating order each round, so drifts of a shared machine hit every setting alike.');
   result.note(`tracing (roots: ${TRACE_RATIO}): the middleware picks each tell sent outside a trace with probability ${TRACE_RATIO} (geometric gaps: one random draw per picked tell, a decrement per other); the picked ones start a recording root span (always-on SDK) and carry traceparent, the rest carry nothing. tracing-sdk (roots: 1, the default): every tell asks the SDK, whose ParentBased(TraceIdRatioBased(${TRACE_RATIO})) creates ids for every root and records ${TRACE_RATIO * 100}%; unsampled tells carry a flags-00 traceparent and the shard continues that context without a span. Spans go to processor-less providers: exporting is not measured.`);
   result.note('metrics (createTelemetry defaults, logs off): every message is counted; tells through the `sent` observer hook, so the sender keeps the runtime\'s envelope-free tell path; 1 received message in 16 per kind is timed (timeEvery default 16: two clock reads and one histogram observation per timed message). The scrape itself is not measured (it is one ask per shard per scrape).');
   result.note('tracing (roots: 0.01): the middleware\'s `intercepts` hook tells the runtime which tells need an envelope; the 99% the head sampler skips take the envelope-free path like metrics-only tells.');
