@@ -5,11 +5,11 @@
  * the tracing middleware with `roots: 0.01`, its head sampler, in front of an always-on,
  * parent-based SDK) or `tracing-sdk` (the tracing middleware at its default `roots: 1`, with the
  * SDK's own ParentBased(TraceIdRatioBased(0.01)) sampler). Two more split the cost of `tracing`:
- * `tracing-check` (roots: 0, so no tell is picked: only what every tell pays, the `intercepts`
- * call and its active-context lookup) and `tracing-unrecorded` (roots: 0.01 in front of an SDK
- * whose root sampler records nothing: the picked 1% carry ids and a traceparent and take the
- * envelope path, but their spans do not record). Every thread's SDK has no span processor, so
- * export cost is not measured.
+ * `tracing-check` (roots: false, so no tell is picked: only what every tell pays, the
+ * `intercepts` call and its active-context lookup) and `tracing-unrecorded` (roots: 0.01 in
+ * front of an SDK whose root sampler records nothing: the picked 1% carry ids and a traceparent
+ * and take the envelope path, but their spans do not record). Every thread's SDK has no span
+ * processor, so export cost is not measured.
  * Imported by every shard worker and the main thread; starts nothing at import time.
  */
 import { context } from '@opentelemetry/api';

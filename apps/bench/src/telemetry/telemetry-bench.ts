@@ -94,7 +94,7 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   result.addRatio('metrics.tell', 'metrics on / off, tell msg/s (cost at most 5%)', 'runtime.metrics.tell', 'runtime.off.tell', { op: '>=', value: 0.95 });
   result.addRatio('tracing.tell', `metrics + tracing ${TRACE_RATIO * 100}% / off, tell msg/s (cost at most 10%)`, 'runtime.tracing.tell', 'runtime.off.tell', { op: '>=', value: 0.9 });
   result.addRatio('tracing-sdk.tell', `metrics + tracing ${TRACE_RATIO * 100}% by the SDK sampler / off, tell msg/s`, 'runtime.tracing-sdk.tell', 'runtime.off.tell');
- // The split of the tracing cost, each against metrics alone (no goals): what every tell pays,
+  // The split of the tracing cost, each against metrics alone (no goals): what every tell pays,
   // what the picked 1% pay without recording, and the whole.
   result.addRatio('split.check.tell', 'tracing that picks nothing / metrics, tell msg/s (the per-tell intercepts call and active-context lookup)', 'runtime.tracing-check.tell', 'runtime.metrics.tell');
   result.addRatio('split.unrecorded.tell', `tracing ${TRACE_RATIO * 100}%, spans not recorded / metrics, tell msg/s (adds ids, traceparent and the envelope path of the picked tells)`, 'runtime.tracing-unrecorded.tell', 'runtime.metrics.tell');
