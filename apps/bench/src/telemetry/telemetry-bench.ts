@@ -1,11 +1,9 @@
-import { ShnError } from '@shn/core';
-import { createRuntime } from '@shn/core-mailbox';
-import type { Runtime } from '@shn/core-mailbox';
-import { measureLatencies, measureRate, repeatAlternating } from '../harness/measure.js';
+import { repeatAlternating } from '../harness/measure.js';
 import type { MeasureSpan } from '../harness/measure.js';
 import { ResultBuilder } from '../harness/result-builder.js';
 import { TELEMETRY_SETTINGS, TRACE_RATIO } from './telemetry-bench-system.js';
 import { measureKvSettings } from './kv-telemetry-bench.js';
+import { SettingProcess } from './setting-process.js';
 import type { TelemetrySetting } from './telemetry-bench-system.js';
 
 /** Options of {@link runTelemetryBench}. */
@@ -28,31 +26,13 @@ const LABEL: Readonly<Record<TelemetrySetting, string>> = {
   'tracing-check': 'runtime, metrics + tracing that picks no root (roots: false)',
   'tracing-unrecorded': `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (roots: ${TRACE_RATIO}) with an SDK that records nothing`,
 };
-const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-async function tellBatch(rt: Runtime, n: number, keys: readonly string[]): Promise<void> {
-  const sink = rt.refOnShard(0, 'sink', 's');
-  const before = await sink.ask<number>('count', null, { timeoutMs: 30_000 });
-  for (let i = 0; i < n; i++) {
-    const key = keys[i & (keys.length - 1)] as string;
-    for (;;) {
-      const r = rt.tell('sink', key, 'set', key);
-      if (r === 'accepted') break;
-      if (r === 'closed') throw new ShnError('RUNTIME_CLOSED', 'runtime closed during the bench');
-      await yieldBriefly();
-    }
-  }
-  const after = await sink.ask<number>('count', null, { timeoutMs: 30_000 });
-  if (after - before !== n) throw new ShnError('PROTOCOL_ERROR', `sink counted ${after - before} of ${n} tells`);
-}
-
 /**
- * The telemetry overhead bench: six one-shard runtimes alive side by side, identical but for
- * their telemetry setting (off / metrics / metrics + tracing at 1% by the middleware's `roots`
- * head sampler / metrics + tracing at 1% by the SDK's ratio sampler / the two that split the
- * tracing cost, see telemetry-bench-system.ts), measured in
- * alternating rounds: runtime tell throughput (main thread → shard, the public `tell`) and ask
- * round-trip p50. Ratios against `off` in the same run, with goals: metrics costs at most 5%,
+ * The telemetry overhead bench: six one-shard runtimes alive side by side, each in a process of
+ * its own (setting-process.ts), identical but for their telemetry setting (off / metrics /
+ * metrics + tracing at 1% by the middleware's `roots` head sampler / metrics + tracing at 1% by
+ * the SDK's ratio sampler / the two that split the tracing cost, see telemetry-bench-system.ts),
+ * measured in alternating rounds: runtime tell throughput (main thread → shard, the public
+ * `tell`) and ask round-trip p50. Ratios against `off` in the same run, with goals: metrics costs at most 5%,
  * tracing at 1% at most 10%. The raw SPSC ring sits below the middleware layer, so telemetry
  * cannot change it (the mailbox bench measures it).
  *
@@ -69,27 +49,25 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   const span: MeasureSpan = quick ? { count: batch } : { durationMs: 1_000, batch };
   const roundTrips = quick ? 200 : 5_000;
   const result = new ResultBuilder('telemetry', quick, { repeats, warmups, span, roundTrips, traceRatio: TRACE_RATIO, shards: 1 });
-  const keys = Array.from({ length: 4096 }, (_, i) => `k:${String(i).padStart(14, '0')}`);
-  const system = new URL('./telemetry-bench-system.js', import.meta.url);
-  const runtimes: Runtime[] = [];
+  const procs: SettingProcess[] = [];
   try {
-    for (const setting of SETTINGS) runtimes.push(await createRuntime({ system, shards: 1, params: setting }));
+    for (const setting of SETTINGS) procs.push(await SettingProcess.start(setting));
     log('telemetry: tell throughput, alternating off / metrics / tracing...');
     const rates = await repeatAlternating(
       { warmups, repeats },
-      runtimes.map((rt) => () => measureRate(span, (n) => tellBatch(rt, n, keys))),
+      procs.map((p) => () => p.tell(span)),
     );
     log('telemetry: ask round trips, alternating...');
     const lat = await repeatAlternating(
       { warmups, repeats },
-      runtimes.map((rt) => () => measureLatencies(roundTrips, async () => void (await rt.ask('sink', 'k', 'count', null, { timeoutMs: 30_000 })))),
+      procs.map((p) => () => p.ask(roundTrips)),
     );
     SETTINGS.forEach((s, i) => {
       result.addFigure(`runtime.${s}.tell`, LABEL[s], 'one-way tell throughput', 'msg/s', rates[i] as number[]);
       result.addFigure(`runtime.${s}.ask.p50`, LABEL[s], 'ask round trip p50, 1 in flight', 'µs', (lat[i] ?? []).map((l) => l.p50Us));
     });
   } finally {
-    await Promise.all(runtimes.map((rt) => rt.close()));
+    await Promise.all(procs.map((p) => p.close()));
   }
   result.addRatio('metrics.tell', 'metrics on / off, tell msg/s (cost at most 5%)', 'runtime.metrics.tell', 'runtime.off.tell', { op: '>=', value: 0.95 });
   result.addRatio('tracing.tell', `metrics + tracing ${TRACE_RATIO * 100}% / off, tell msg/s (cost at most 10%)`, 'runtime.tracing.tell', 'runtime.off.tell', { op: '>=', value: 0.9 });
@@ -102,7 +80,7 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   result.addRatio('metrics.ask', 'metrics on / off, ask p50 (lower is better)', 'runtime.metrics.ask.p50', 'runtime.off.ask.p50');
   result.addRatio('tracing.ask', `metrics + tracing ${TRACE_RATIO * 100}% / off, ask p50 (lower is better)`, 'runtime.tracing.ask.p50', 'runtime.off.ask.p50');
   await measureKvSettings(result, { quick, repeats, warmups, log });
-  result.note('The six runtimes (1 shard each) are alive together and measured in rotating order each round, so drifts of a shared machine hit every setting alike.');
+  result.note('The six runtimes (1 shard each) are alive together, each in a process of its own (as an application runs one telemetry configuration), and measured in rotating order each round, so drifts of a shared machine hit every setting alike while no setting\'s hooks share the JIT\'s call sites with another\'s.');
   result.note(`tracing (roots: ${TRACE_RATIO}): the middleware picks each tell sent outside a trace with probability ${TRACE_RATIO} (geometric gaps: one random draw per picked tell, a decrement per other); the picked ones start a recording root span (always-on SDK) and carry traceparent, the rest carry nothing. tracing-sdk (roots: 1, the default): every tell asks the SDK, whose ParentBased(TraceIdRatioBased(${TRACE_RATIO})) creates ids for every root and records ${TRACE_RATIO * 100}%; unsampled tells carry a flags-00 traceparent and the shard continues that context without a span. Spans go to processor-less providers: exporting is not measured.`);
   result.note('metrics (createTelemetry defaults, logs off): every message is counted; tells through the `sent` observer hook, so the sender keeps the runtime\'s envelope-free tell path; 1 received message in 16 per kind is timed (timeEvery default 16: two clock reads and one histogram observation per timed message). The scrape itself is not measured (it is one ask per shard per scrape).');
   result.note('tracing (roots: 0.01): the middleware\'s `intercepts` hook tells the runtime which tells need an envelope; the 99% the head sampler skips take the envelope-free path like metrics-only tells.');
