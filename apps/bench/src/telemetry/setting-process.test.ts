@@ -4,8 +4,10 @@
  * real one-shard runtime answers tell and ask measurements; a bad setting is a typed error, and a
  * child that dies fails its request rather than hanging it. Never timings.
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isShnError } from '@shn/core';
 import { describe, expect, it } from 'vitest';
 import { benchRoot } from '../harness/paths.js';
@@ -52,5 +54,15 @@ describe('SettingProcess', () => {
     } finally {
       await p.close();
     }
+  }, 60_000);
+
+  it('ends the child, runtime closed, when its parent goes away', async () => {
+    const child = fork(fileURLToPath(built), ['off'], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const [ready] = (await once(child, 'message')) as [{ type: string }];
+    expect(ready.type).toBe('ready');
+    const exited = once(child, 'exit');
+    child.disconnect();
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
   }, 60_000);
 });

@@ -74,11 +74,14 @@ async function serveSetting(setting: TelemetrySetting): Promise<void> {
     return;
   }
   send({ type: 'ready' });
+  // A parent that dies (or a bench that fails) closes the channel: close the runtime and end, never linger.
+  process.once('disconnect', () => void rt.close().finally(() => process.exit(0)));
   process.on('message', (request: SettingRequest) => {
     if (request.op === 'close') {
       void rt.close().finally(() => {
-        send({ type: 'closed' });
-        process.disconnect?.();
+        // Exit once the reply is written (or could not be: the parent is gone).
+        if (process.send === undefined || !process.connected) process.exit(0);
+        else process.send({ type: 'closed' } satisfies SettingReply, () => process.exit(0));
       });
       return;
     }
