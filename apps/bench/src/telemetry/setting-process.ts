@@ -36,11 +36,11 @@ const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve))
 const KEYS = Array.from({ length: 4096 }, (_, i) => `k:${String(i).padStart(14, '0')}`);
 
 /** `n` tells through the public `tell` to the shard's sink (yielding while its mailbox is full), checked by the sink's count. */
-export async function tellBatch(rt: Runtime, n: number, keys: readonly string[] = KEYS): Promise<void> {
+async function tellBatch(rt: Runtime, n: number): Promise<void> {
   const sink = rt.refOnShard(0, 'sink', 's');
   const before = await sink.ask<number>('count', null, { timeoutMs: 30_000 });
   for (let i = 0; i < n; i++) {
-    const key = keys[i & (keys.length - 1)] as string;
+    const key = KEYS[i & (KEYS.length - 1)] as string;
     for (;;) {
       const r = rt.tell('sink', key, 'set', key);
       if (r === 'accepted') break;
@@ -53,7 +53,7 @@ export async function tellBatch(rt: Runtime, n: number, keys: readonly string[] 
 }
 
 /** One measurement in this process: tell throughput (msg/s) or ask round-trip percentiles. */
-export async function measureSetting(rt: Runtime, request: Exclude<SettingRequest, { op: 'close' }>): Promise<SettingReply> {
+async function measureSetting(rt: Runtime, request: Exclude<SettingRequest, { op: 'close' }>): Promise<SettingReply> {
   if (request.op === 'tell') return { type: 'tell', rate: await measureRate(request.span, (n) => tellBatch(rt, n)) };
   const latencies = await measureLatencies(request.roundTrips, async () => void (await rt.ask('sink', 'k', 'count', null, { timeoutMs: 30_000 })));
   return { type: 'ask', latencies };
@@ -111,16 +111,15 @@ export class SettingProcess {
       if (reply.type === 'error') w.reject(new ShnError('INTERNAL', `telemetry bench setting ${setting}: ${reply.code}: ${reply.message}`));
       else w.resolve(reply);
     });
-    child.once('exit', (code, signal) => {
-      this.#exited = new ShnError('RUNTIME_FAILED', `telemetry bench setting ${setting} exited (${String(code ?? signal)}): ${this.#stderr}`);
-      this.#waiting?.reject(this.#exited);
-      this.#waiting = undefined;
-    });
-    child.once('error', (e) => {
-      this.#exited = new ShnError('RUNTIME_FAILED', `telemetry bench setting ${setting}: ${e.message}`, { cause: e });
-      this.#waiting?.reject(this.#exited);
-      this.#waiting = undefined;
-    });
+    child.once('exit', (code, signal) => this.#gone(new ShnError('RUNTIME_FAILED', `telemetry bench setting ${setting} exited (${String(code ?? signal)}): ${this.#stderr}`)));
+    child.once('error', (e) => this.#gone(new ShnError('RUNTIME_FAILED', `telemetry bench setting ${setting}: ${e.message}`, { cause: e })));
+  }
+
+  /** The child is gone: the request in flight, and every later one, fails with `err`. */
+  #gone(err: ShnError): void {
+    this.#exited ??= err;
+    this.#waiting?.reject(err);
+    this.#waiting = undefined;
   }
 
   /** Forks this module for `setting` and resolves once its runtime is up. */

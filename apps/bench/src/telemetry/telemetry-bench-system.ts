@@ -61,14 +61,11 @@ export default defineSystem((setting: TelemetrySetting) => {
   }
   let middleware = middlewareBySetting.get(setting);
   if (middleware === undefined) {
+    // `roots` of each tracing setting: the head sampler's 1%, none, or the default (the SDK samples).
     const tracing =
-      setting === 'tracing' || setting === 'tracing-unrecorded'
-        ? { tracerProvider: benchTracerProvider(setting), roots: TRACE_RATIO }
-        : setting === 'tracing-check'
-          ? { tracerProvider: benchTracerProvider(setting), roots: false }
-          : setting === 'tracing-sdk'
-            ? { tracerProvider: benchTracerProvider(setting) }
-            : false;
+      setting === 'off' || setting === 'metrics'
+        ? false
+        : { tracerProvider: benchTracerProvider(setting), ...(setting === 'tracing-sdk' ? {} : { roots: setting === 'tracing-check' ? false : TRACE_RATIO }) };
     middleware = setting === 'off' ? [] : createTelemetry({ logs: false, tracing }).middleware;
     middlewareBySetting.set(setting, middleware);
   }
