@@ -110,6 +110,29 @@ describe('compose', () => {
     expect(seen).toEqual([['kv/1', 'accepted', 'kv'], 'kv', ['kv/2', 'full', undefined], undefined]);
   });
 
+  it('observeSent calls every observer once per tell, outermost first, with what the runtime gave (any number of observers)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.tuple(fc.string(), fc.constantFrom('accepted' as const, 'full' as const, 'closed' as const), fc.option(fc.string(), { nil: undefined })), { maxLength: 8 }),
+        (n, tells) => {
+          const seen: unknown[] = [];
+          const list: Middleware[] = Array.from({ length: n }, (_, i) => ({
+            name: `m${i}`,
+            sent(this: Middleware, actor, r, kind) {
+              seen.push([this.name, actor, r, kind]);
+            },
+          }));
+          const observe = observeSent([{ name: 'none' }, ...list]);
+          if (n === 0) return observe === undefined;
+          for (const [actor, r, kind] of tells) observe?.(actor, r, kind);
+          expect(seen).toEqual(tells.flatMap(([actor, r, kind]) => list.map((m) => [m.name, actor, r, kind])));
+          return true;
+        },
+      ),
+    );
+  });
+
   it('sendBypass asks every send middleware once and needs all of them to say no', () => {
     const asked: string[] = [];
     const filter = (name: string, wants: (actor: string) => boolean): Middleware => ({
