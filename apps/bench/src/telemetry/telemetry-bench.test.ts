@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchRoot } from '../harness/paths.js';
 import type { BenchResult } from '../harness/result-types.js';
+import type * as TelemetryBenchModule from './telemetry-bench.js';
 
 const cli = path.join(benchRoot, 'dist', 'cli.js');
 let outDir = '';
@@ -22,6 +24,13 @@ afterAll(async () => {
 });
 
 describe('pnpm bench telemetry --quick', () => {
+  it('refuses a processes count that is not a positive integer, before it starts anything', async () => {
+    const { runTelemetryBench } = (await import(pathToFileURL(path.join(benchRoot, 'dist', 'telemetry', 'telemetry-bench.js')).href)) as typeof TelemetryBenchModule;
+    for (const processes of [0, -1, 1.5, Number.NaN]) {
+      await expect(runTelemetryBench({ quick: true, processes, log: () => undefined })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+  });
+
   it('writes telemetry.quick.json and .md with every setting, the goal ratios and the kv hook', async () => {
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [cli, 'telemetry', '--quick', '--count', '500', '--out', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });

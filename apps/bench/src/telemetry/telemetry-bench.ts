@@ -35,8 +35,8 @@ const LABEL: Readonly<Record<TelemetrySetting, string>> = {
   'tracing-unrecorded': `runtime, metrics + tracing at ${TRACE_RATIO * 100}% (roots: ${TRACE_RATIO}) with an SDK that records nothing`,
 };
 /**
- * The telemetry overhead bench: six one-shard runtimes alive side by side, each in a process of
- * its own (setting-process.ts), identical but for their telemetry setting (off / metrics /
+ * The telemetry overhead bench: one-shard runtimes alive side by side, three per setting (option
+ * `processes`), each in a process of its own (setting-process.ts), identical but for their telemetry setting (off / metrics /
  * metrics + tracing at 1% by the middleware's `roots` head sampler / metrics + tracing at 1% by
  * the SDK's ratio sampler / the two that split the tracing cost, see telemetry-bench-system.ts),
  * measured in alternating rounds: runtime tell throughput (main thread → shard, the public
@@ -54,7 +54,8 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   const repeats = options.repeats ?? (quick ? 1 : 9);
   const processes = options.processes ?? (quick ? 1 : 3);
   if (!Number.isSafeInteger(processes) || processes < 1) throw new ShnError('INVALID_ARGUMENT', `processes must be a positive integer, got ${String(processes)}`);
-  // One discarded round per process, so that each one is warm before it counts.
+  // One discarded round per process, so that each one is warm before it counts (shn-kv's rounds
+  // below are discarded as many times).
   const warmups = quick ? 0 : processes;
   const batch = options.count ?? (quick ? 2_000 : 50_000);
   const span: MeasureSpan = quick ? { count: batch } : { durationMs: 1_000, batch };
