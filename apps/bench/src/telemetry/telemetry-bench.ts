@@ -15,8 +15,8 @@ export interface TelemetryBenchOptions {
   readonly repeats?: number | undefined;
   /**
    * Processes per setting (default 3; 1 in quick mode). Each process's JIT settles on its own
-   * inlining of the tell path, and the rates of two processes of one setting differ by up to
-   * ±15% on a 2-core host: one process per setting would make each ratio one draw of that. The
+   * inlining of the tell path, and the rates of processes of one setting were up to 24% apart
+   * (±11%) on a 2-core host: one process per setting would make each ratio one draw of that. The
    * rounds go through a setting's processes in turn, and the figure pools their results.
    */
   readonly processes?: number | undefined;
@@ -96,7 +96,7 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
   result.addRatio('metrics.ask', 'metrics on / off, ask p50 (lower is better)', 'runtime.metrics.ask.p50', 'runtime.off.ask.p50');
   result.addRatio('tracing.ask', `metrics + tracing ${TRACE_RATIO * 100}% / off, ask p50 (lower is better)`, 'runtime.tracing.ask.p50', 'runtime.off.ask.p50');
   await measureKvSettings(result, { quick, repeats, warmups, log });
-  result.note(`The six settings' runtimes (1 shard each) are alive together, ${processes} per setting, each in a process of its own (as an application runs one telemetry configuration), and measured in rotating order each round, so drifts of a shared machine hit every setting alike while no setting's hooks share the JIT's call sites with another's. A setting's rounds go through its processes in turn (after one discarded round each) and its figure pools them: the JIT of each process settles on its own inlining of the tell path, worth up to ±15% between two processes of one setting.`);
+  result.note(`The six settings' runtimes (1 shard each) are alive together, ${processes} per setting, each in a process of its own (as an application runs one telemetry configuration), and measured in rotating order each round, so drifts of a shared machine hit every setting alike while no setting's hooks share the JIT's call sites with another's. A setting's rounds go through its processes in turn (after one discarded round each) and its figure pools them: the JIT of each process settles on its own inlining of the tell path, worth up to 24% between processes of one setting.`);
   result.note(`tracing (roots: ${TRACE_RATIO}): the middleware picks each tell sent outside a trace with probability ${TRACE_RATIO} (geometric gaps: one random draw per picked tell, a decrement per other); the picked ones start a recording root span (always-on SDK) and carry traceparent, the rest carry nothing. tracing-sdk (roots: 1, the default): every tell asks the SDK, whose ParentBased(TraceIdRatioBased(${TRACE_RATIO})) creates ids for every root and records ${TRACE_RATIO * 100}%; unsampled tells carry a flags-00 traceparent and the shard continues that context without a span. Spans go to processor-less providers: exporting is not measured.`);
   result.note('metrics (createTelemetry defaults, logs off): every message is counted; tells through the `sent` observer hook, so the sender keeps the runtime\'s envelope-free tell path; 1 received message in 16 per kind is timed (timeEvery default 16: two clock reads and one histogram observation per timed message). The scrape itself is not measured (it is one ask per shard per scrape).');
   result.note('tracing (roots: 0.01): the middleware\'s `intercepts` hook tells the runtime which tells need an envelope; the 99% the head sampler skips take the envelope-free path like metrics-only tells.');
