@@ -33,7 +33,8 @@ describe('pnpm bench telemetry --quick', () => {
 
   it('writes telemetry.quick.json and .md with every setting, the goal ratios and the kv hook', async () => {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, 'telemetry', '--quick', '--count', '500', '--out', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Ended (SIGTERM) if it outlasts the test, so its shn-kv servers go with it.
+      const child = spawn(process.execPath, [cli, 'telemetry', '--quick', '--count', '500', '--out', outDir], { stdio: ['ignore', 'ignore', 'pipe'], signal: AbortSignal.timeout(110_000) });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.once('error', reject);
@@ -66,5 +67,5 @@ describe('pnpm bench telemetry --quick', () => {
     // shn-kv in the three settings (skipped, saying why, only without redis-benchmark or a built demo).
     if (!kvSkipped) for (const s of ['off', 'metrics', 'tracing']) for (const t of ['SET', 'GET']) expect(ids).toContain(`kv.${s}.${t}`);
     expect(md).toContain('shn-kv');
-  });
+  }, 120_000);
 });
