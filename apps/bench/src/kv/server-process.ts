@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { ShnError, systemClock, systemTimer } from '@shn/core';
+import { dieWithBench } from '../harness/die-with-bench.js';
 
 /** A server the bench started as a child process. */
 export interface ServerProcess {
@@ -35,38 +36,6 @@ export function pingOnce(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/**
- * Servers still running. If the bench process ends while some are (a crash, a closed stderr pipe,
- * `process.exit`, SIGINT or SIGTERM), they are killed with it instead of being left listening.
- */
-const live = new Set<ChildProcess>();
-const killLive = (): void => {
-  for (const child of live) child.kill('SIGKILL');
-  live.clear();
-};
-const onSignal = (signal: NodeJS.Signals): void => {
-  killLive();
-  untrack();
-  process.kill(process.pid, signal); // no handler now: the default action ends the process
-};
-function track(child: ChildProcess): void {
-  if (live.size === 0) {
-    process.once('exit', killLive);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-  live.add(child);
-  child.once('exit', () => {
-    live.delete(child);
-    if (live.size === 0) untrack();
-  });
-}
-function untrack(): void {
-  process.removeListener('exit', killLive);
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-}
-
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
@@ -83,7 +52,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
  */
 export async function startServerProcess(name: string, command: string, args: readonly string[], port: number, timeoutMs = 15_000): Promise<ServerProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  track(child);
+  dieWithBench(child);
   let output = '';
   const keep = (d: string) => {
     output = (output + d).slice(-2_000);

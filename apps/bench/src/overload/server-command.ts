@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ShnError, systemClock, systemTimer } from '@shn/core';
 import { pingOnce } from '../kv/server-process.js';
+import { dieWithBench } from '../harness/die-with-bench.js';
 
 /** A RESP server the overload bench started, with its pid (for RSS). */
 export interface RunningServer {
@@ -31,6 +32,7 @@ export function fillCommand(template: string, port: number): { command: string; 
  */
 export async function startServer(command: string, args: readonly string[], port: number, timeoutMs = 20_000): Promise<RunningServer> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  dieWithBench(child);
   let output = '';
   const keep = (d: string) => void (output = (output + d).slice(-4_000));
   child.stdout?.setEncoding('utf8').on('data', keep);

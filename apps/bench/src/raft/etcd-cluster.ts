@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ShnError, systemClock, systemTimer } from '@shn/core';
 import { findFreePort } from '../kv/free-port.js';
 import { EtcdGatewayClient } from './etcd-gateway-client.js';
+import { dieWithBench } from '../harness/die-with-bench.js';
 
 /** A running etcd cluster the bench started. */
 export interface EtcdCluster {
@@ -75,6 +76,7 @@ export async function startEtcdCluster(members = 3, timeoutMs = 30_000): Promise
         '--log-level', 'error',
       ];
       const child = spawn('etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      dieWithBench(child);
       const keep = (d: string) => (output[i] = ((output[i] ?? '') + d).slice(-2_000));
       child.stdout?.setEncoding('utf8').on('data', keep);
       child.stderr?.setEncoding('utf8').on('data', keep);
