@@ -47,8 +47,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * Spawns `command args` (a server that will listen on `port`), and resolves once it answers
- * PING. The server dies with the bench process if that ends first. Rejects with ShnError TIMEOUT (after stopping it) if it does not within `timeoutMs`,
- * or INTERNAL if it exits first (with the end of its output).
+ * PING. The server dies with the bench process if that ends first. Rejects with ShnError
+ * TIMEOUT (after stopping it) if it does not within `timeoutMs`, or INTERNAL if it exits first
+ * (with the end of its output).
  */
 export async function startServerProcess(name: string, command: string, args: readonly string[], port: number, timeoutMs = 15_000): Promise<ServerProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });

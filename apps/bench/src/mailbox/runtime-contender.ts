@@ -3,8 +3,8 @@ import { createRuntime } from '@shn/core-mailbox';
 import type { MailboxContender } from './contender.js';
 import { poolMask } from './set-message.js';
 import type { SetMessage } from './set-message.js';
+import { yieldBriefly } from '../harness/yield.js';
 
-const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ASK_TIMEOUT_MS = 30_000;
 
 /**

@@ -4,8 +4,8 @@ import type { MailboxContender } from './contender.js';
 import { poolMask } from './set-message.js';
 import type { SetMessage } from './set-message.js';
 import { tsink } from './typed-protocol.js';
+import { yieldBriefly } from '../harness/yield.js';
 
-const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
 const ASK_TIMEOUT_MS = 30_000;
 
 /** Options of {@link startTypedRuntimeContender}. */

@@ -18,6 +18,7 @@ import { measureLatencies, measureRate } from '../harness/measure.js';
 import type { LatencyPercentiles, MeasureSpan } from '../harness/measure.js';
 import { TELEMETRY_SETTINGS } from './telemetry-bench-system.js';
 import type { TelemetrySetting } from './telemetry-bench-system.js';
+import { yieldBriefly } from '../harness/yield.js';
 
 /** What the parent asks of a setting process. */
 export type SettingRequest =
@@ -32,7 +33,6 @@ type SettingReply =
   | { readonly type: 'closed' }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
 
-const yieldBriefly = () => new Promise<void>((resolve) => setImmediate(resolve));
 const KEYS = Array.from({ length: 4096 }, (_, i) => `k:${String(i).padStart(14, '0')}`);
 
 /**
